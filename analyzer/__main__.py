@@ -1,0 +1,5 @@
+"""Command line: ``python -m analyzer PATH [--campaign SLUG ...] [--format json|markdown|text]``."""
+
+from analyzer.cli import main
+
+raise SystemExit(main())

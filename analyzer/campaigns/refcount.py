@@ -1,0 +1,256 @@
+"""Campaign ``refcount``: uops that release references inline (gh-134584).
+
+Source: CPython issue gh-134584, "Eliminate redundant refcounting in the JIT", and the
+conversions merged for it between 2025-08 and 2026-06 (docs/DSL-NOTES.md sections 5, 8
+and 9). A uop that decrefs inside its own body hides the decref from the tier 2
+optimizer. A converted uop instead forwards each reference it consumed through a named
+output (``(left, right -- res, l, r)`` with ``l = left; r = right; INPUTS_DEAD();``) and
+every macro that uses it releases those outputs with ``POP_TOP``-family uops, which the
+optimizer turns into ``_POP_TOP_NOP`` when the reference is borrowed or immortal.
+
+Rules, per ``inst``/``op`` of bytecodes.c:
+
+* ``todo``: the body releases a reference it was handed: ``DECREF_INPUTS()``;
+  ``PyStackRef_CLOSE``/``XCLOSE``/``CLOSE_SPECIALIZED`` of an input, of a local copy of
+  an input, or of a value it replaces in a local slot (the old ``STORE_FAST``);
+  a consuming helper (``_Py_*_StackRefSteal``, ``*_ConsumeInputs``); or, before stack
+  refs (3.13 era), ``Py_DECREF``/``Py_XDECREF``/``_Py_DECREF_SPECIALIZED`` of an input.
+* ``done``: no inline release, at least one output carries a consumed input (or a
+  replaced local) out of the uop, and the macros using it have ``POP_TOP``-family parts
+  after it (or the uop is a ``tier2``-only variant, such as ``_BINARY_OP_ADD_INT_INPLACE``,
+  of a converted uop that the optimizer substitutes it for).
+* ``not_applicable``: everything else (no consumed inputs, ownership moved into an output
+  or a new container, and the ``POP_TOP``-family uops themselves, which release by design).
+
+Task identity: a finding is named after the instruction whose work the definition does
+(``inst(IS_OP)`` and later ``op(_IS_OP)`` in ``macro(IS_OP)`` are both the ``IS_OP``
+task; ``_SWAP_FAST`` in ``STORE_FAST = _SWAP_FAST + POP_TOP`` is ``STORE_FAST``), so a
+task keeps its name when CPython splits an instruction into a macro. Uops that no single
+instruction owns keep their uop name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from analyzer.analysis import Analysis
+from analyzer.campaigns.base import Campaign, Evidence, Finding
+from analyzer.campaigns.common import definition_evidence, difficulty_of, family_name
+from analyzer.model import InstDef, Macro
+
+__all__ = ["CAMPAIGN", "POP_TOP_FAMILY_RE", "RefcountFacts", "facts_of", "find"]
+
+#: Macro parts that release one reference each: POP_TOP, _POP_TOP and its typed variants
+#: (_POP_TOP_INT, _FLOAT, _UNICODE, _NOP, _OPARG). Not _POP_TOP_LOAD_CONST_INLINE*, which
+#: the optimizer inserts for constants (DSL-NOTES.md section 8).
+POP_TOP_FAMILY_RE = re.compile(r"^_?POP_TOP(?:_(?!LOAD_CONST)[A-Z0-9]+)?$")
+
+_CLOSE_RE = re.compile(r"\b(PyStackRef_X?CLOSE(?:_SPECIALIZED)?)\s*\(\s*([A-Za-z_]\w*)")
+_LEGACY_RE = re.compile(r"\b(Py_X?DECREF|_Py_DECREF_SPECIALIZED|Py_CLEAR)\s*\(\s*([A-Za-z_]\w*)")
+_DECREF_INPUTS_RE = re.compile(r"\b(DECREF_INPUTS(?:_AND_REUSE_FLOAT)?)\s*\(")
+_CONSUMER_RE = re.compile(r"\b(_Py\w*_StackRefSteal|\w+_ConsumeInputs)\s*\(([^;]*)")
+_ASSIGN_RE = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*([^;=][^;]*);")
+_DEAD_RE = re.compile(r"\b(?:DEAD\s*\(\s*\w+\s*\)|INPUTS_DEAD\s*\(\s*\))")
+_WORD_RE = re.compile(r"[A-Za-z_]\w*")
+
+
+def is_pop_top_family(name: str) -> bool:
+    """Whether a macro part is a ``POP_TOP``-family release uop."""
+    return POP_TOP_FAMILY_RE.match(name) is not None
+
+
+@dataclass
+class RefcountFacts:
+    """What the body of one definition does with its references, with the lines that show it."""
+
+    consumed: tuple[str, ...]
+    releases: list[Evidence] = field(default_factory=list)
+    forwards: list[Evidence] = field(default_factory=list)
+    forwarded: list[str] = field(default_factory=list)
+    deaths: list[Evidence] = field(default_factory=list)
+    how: set[str] = field(default_factory=set)
+
+
+def facts_of(uop: InstDef) -> RefcountFacts:
+    """Read releases, forwards and DEAD marks from ``uop``'s body (comments ignored)."""
+    peeks = uop.stack.peeks()
+    consumed = tuple(i.name for i in uop.stack.named_inputs() if i.name not in peeks)
+    facts = RefcountFacts(consumed)
+    outputs = {o.name for o in uop.stack.outputs if not o.is_unused} - set(peeks)
+    # Peeked inputs count too: closing one means releasing the value its slot held
+    # before the uop replaced it (``temp = callable; callable = res; CLOSE(temp)``).
+    input_alias = {i.name: i.name for i in uop.stack.named_inputs()}
+    slot_alias: set[str] = set()
+    body = uop.code
+
+    def at(offset: int) -> tuple[int, str]:
+        start = body.rfind("\n", 0, offset) + 1
+        stop = body.find("\n", offset)
+        line = uop.body_line + body.count("\n", 0, offset)
+        return line, body[start : stop if stop != -1 else len(body)].strip()
+
+    for m in _ASSIGN_RE.finditer(body):
+        lhs, rhs = m.group(1), m.group(2).strip()
+        if rhs in input_alias and lhs not in outputs:
+            input_alias[lhs] = input_alias[rhs]
+        elif "GETLOCAL(" in rhs and lhs not in outputs:
+            slot_alias.add(lhs)
+        if lhs in outputs and (rhs in consumed or rhs in slot_alias):
+            facts.forwarded.append(lhs)
+            facts.forwards.append(Evidence(uop.file, *at(m.start()), f"output `{lhs}` carries the reference out"))
+    if consumed:
+        for m in _DECREF_INPUTS_RE.finditer(body):
+            facts.releases.append(Evidence(uop.file, *at(m.start()), "releases every input inline"))
+            facts.how.add(m.group(1))
+    for regex in (_CLOSE_RE, _LEGACY_RE):
+        for m in regex.finditer(body):
+            target = m.group(2)
+            if target in input_alias:
+                note = f"releases input `{input_alias[target]}` inline"
+            elif target in slot_alias:
+                note = f"releases the value it replaces (`{target}`) inline"
+            else:
+                continue
+            facts.releases.append(Evidence(uop.file, *at(m.start()), note))
+            facts.how.add(m.group(1))
+    for m in _CONSUMER_RE.finditer(body):
+        if set(_WORD_RE.findall(m.group(2))) & set(input_alias):
+            line, _ = at(m.start())
+            text = " ".join(body[m.start() : m.end() + 1].split())
+            facts.releases.append(Evidence(uop.file, line, text,
+                                           f"`{m.group(1)}` consumes inputs (decref hidden in the helper)"))
+            facts.how.add(m.group(1))
+    for m in _DEAD_RE.finditer(body):
+        facts.deaths.append(Evidence(uop.file, *at(m.start()), "ownership marked moved"))
+    facts.releases.sort(key=lambda e: e.line)
+    return facts
+
+
+def _release_parts(macro: Macro, uop: str) -> list[str]:
+    names = macro.uop_names()
+    after = names[names.index(uop) + 1 :] if uop in names else []
+    return [n for n in after if is_pop_top_family(n)]
+
+
+def _classify(analysis: Analysis, uop: InstDef, facts: RefcountFacts) -> tuple[str, str, list[Evidence]]:
+    """(status, summary, extra evidence) for one definition."""
+    extra: list[Evidence] = []
+    if "POP_TOP" in uop.name or uop.name.startswith("_POP_"):
+        return "not_applicable", f"`{uop.name}` is a release uop: it decrefs by design", extra
+    if facts.releases:
+        released = sorted({e.note.split("`")[1] for e in facts.releases if "`" in e.note})
+        how = ", ".join(f"`{h}`" for h in sorted(facts.how))
+        what = ", ".join(f"`{r}`" for r in released) if released else "its inputs"
+        return "todo", f"releases {what} inline with {how}", extra
+    if not facts.forwarded:
+        if not facts.consumed:
+            return "not_applicable", "consumes no stack references", extra
+        return "not_applicable", "moves its references into outputs or containers; nothing to release", extra
+    users = analysis.macros_using(uop.name) if uop.kind == "op" else ()
+    forwarded = ", ".join(f"`{o}`" for o in dict.fromkeys(facts.forwarded))
+    if not users and "tier2" in uop.annotations:
+        # Decided in `find` once the uop it is a variant of is known to be converted.
+        return _TIER2_VARIANT, f"forwards {forwarded}", extra
+    missing = []
+    for macro in users:
+        parts = _release_parts(macro, uop.name)
+        if parts:
+            part = next(p for p in macro.parts if p.kind == "uop" and p.name == parts[0])
+            extra.append(Evidence(macro.file, part.line, f"macro({macro.name}) ... + {' + '.join(parts)}",
+                                  f"`{macro.name}` releases the forwarded references"))
+        else:
+            missing.append(macro.name)
+    if not extra:
+        # An output taken from an input that no macro pops is the uop's result, not a
+        # forwarded reference (``next = none`` in _SEND_VIRTUAL).
+        return "not_applicable", "moves its references into outputs; nothing to release", extra
+    note = f" ({', '.join(missing)} without release uops)" if missing else ""
+    return "done", f"forwards {forwarded}; the macros using it release them with POP_TOP-family uops{note}", extra
+
+
+_TIER2_VARIANT = "tier2-variant"
+
+
+def _variant_status(uop: InstDef, summary: str, done: set[str]) -> tuple[str, str]:
+    """A tier 2 only forwarder is done when it is a variant of a converted uop.
+
+    The optimizer substitutes ``_BINARY_OP_ADD_INT_INPLACE`` for ``_BINARY_OP_ADD_INT``
+    inside ``BINARY_OP_ADD_INT``, whose ``_POP_TOP_INT`` uops then release what it forwards.
+    """
+    base = max((d for d in done if uop.name.startswith(d + "_")), key=len, default=None)
+    if base is None:
+        return "not_applicable", f"{summary}: a tier 2 only uop, but no converted uop it stands in for"
+    return "done", (f"{summary}; tier 2 variant of converted `{base}`, whose macro's POP_TOP-family "
+                    "uops release them")
+
+
+def find(analysis: Analysis) -> Iterator[Finding]:
+    """One finding per ``inst``/``op`` of bytecodes.c, named by task identity (see module doc)."""
+    uops = [*analysis.insts.values(), *analysis.ops.values()]
+    facts = {u.name: facts_of(u) for u in uops}
+    classified = {u.name: _classify(analysis, u, facts[u.name]) for u in uops}
+    done = {analysis.insts[n].tier2_name if n in analysis.insts else n
+            for n, (status, _, _) in classified.items() if status == "done"}
+    seen: set[str] = set()
+    for uop in uops:
+        status, summary, extra = classified[uop.name]
+        if status == _TIER2_VARIANT:
+            status, summary = _variant_status(uop, summary, done)
+        instruction = analysis.instruction_of(uop)
+        name = instruction if instruction and instruction not in seen else uop.name
+        seen.add(name)
+        kind = uop.kind if name == uop.name else "macro"
+        evidence = list(definition_evidence(uop))
+        if kind == "macro":
+            macro = analysis.macros[name]
+            evidence.append(Evidence(macro.file, macro.line, f"macro({name}) = {' + '.join(map(str, macro.parts))};",
+                                     f"instruction `{name}` is a macro over `{uop.name}`"))
+        evidence += facts[uop.name].releases
+        if status == "done":
+            evidence += facts[uop.name].forwards + extra + facts[uop.name].deaths
+        difficulty, reasons = difficulty_of(analysis, uop, campaign="refcount")
+        macros = tuple(m.name for m in analysis.macros_using(uop.name))
+        yield Finding(
+            campaign="refcount",
+            name=name,
+            kind=kind,
+            status=status,
+            file=uop.file,
+            line=uop.line,
+            end_line=uop.end_line,
+            difficulty=difficulty,
+            reasons=reasons,
+            evidence=tuple(_unique(evidence)),
+            uop=uop.name,
+            family=family_name(analysis, [name, *macros]),
+            summary=summary,
+            macros=macros,
+        )
+
+
+def _unique(items: list[Evidence]) -> Iterator[Evidence]:
+    seen: set[tuple[str, int, str]] = set()
+    for e in items:
+        key = (e.file, e.line, e.note)
+        if key not in seen:
+            seen.add(key)
+            yield e
+
+
+CAMPAIGN = Campaign(
+    slug="refcount",
+    title="Eliminate redundant refcounting in the JIT",
+    issue="gh-134584",
+    summary="Move decrefs out of uop bodies into POP_TOP-family uops that the optimizer can remove.",
+    find=find,
+    intro=(
+        "Many uops release (decref) their inputs inside their own C body. The tier 2 optimizer "
+        "cannot see those decrefs, so it cannot drop them even when it knows a value is borrowed, "
+        "immortal or a small int. Each task below changes one uop so that it hands its input "
+        "references back out as outputs (for example `(left, right -- res, l, r)`), and the "
+        "instructions that use it release them with explicit `POP_TOP`-family uops. The optimizer "
+        "then turns those into `_POP_TOP_NOP` (no code at all) or a typed, cheaper decref."
+    ),
+)

@@ -1,0 +1,93 @@
+"""The analyzer's command line (see README, "Command line")."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from analyzer.analysis import Analysis, analyze
+from analyzer.campaigns import REGISTRY, CampaignResult, run_all
+from analyzer.errors import AnalyzerError, DSLSyntaxError
+from analyzer.history import closest_conversion, conversions_between
+from analyzer.markdown import render_guide, render_megaissue
+from analyzer.report import to_json, to_text
+from analyzer.testopt import scan_test_opt
+
+__all__ = ["EXIT_INPUT_ERROR", "EXIT_MODEL_ERRORS", "EXIT_OK", "main"]
+
+EXIT_OK = 0
+#: The analysis ran, but definitions contradict each other (model errors on stderr).
+EXIT_MODEL_ERRORS = 1
+#: Unreadable or malformed input (``file:line:col: message`` on stderr); also bad usage.
+EXIT_INPUT_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m analyzer",
+        description="Find CPython instructions and uops still to convert for each JIT campaign.",
+    )
+    parser.add_argument("path", help="a CPython checkout (holding Python/bytecodes.c) or a bytecodes.c file")
+    parser.add_argument("--campaign", action="append", choices=sorted(REGISTRY), metavar="SLUG",
+                        help=f"campaign to report (repeatable; default: all of {', '.join(REGISTRY)})")
+    parser.add_argument("--format", choices=("json", "markdown", "text"), default="text",
+                        help="output format (default: text)")
+    parser.add_argument("--commit", help="the checkout's commit SHA, for permalinks in markdown")
+    parser.add_argument("--repository", default="python/cpython", metavar="OWNER/NAME",
+                        help="the GitHub repository holding --commit (default: python/cpython)")
+    parser.add_argument("--guide", metavar="NAME",
+                        help="print the step-by-step guide for one task (markdown) instead of the report")
+    parser.add_argument("--history", metavar="OLDER_PATH",
+                        help="an older snapshot: conversions between it and PATH give worked examples")
+    parser.add_argument("--tests", metavar="TEST_OPT_PY",
+                        help="Lib/test/test_capi/test_opt.py to point guides at (default: the one in PATH, if any)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 model errors, 2 bad input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        analysis = analyze(args.path)
+    except AnalyzerError as exc:
+        return _input_error(exc)
+    results = run_all(analysis, args.campaign)
+    if args.guide:
+        return _print_guide(args, analysis, results)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(to_json(analysis, results), indent=2) + "\n")
+    elif args.format == "markdown":
+        documents = [render_megaissue(r, commit=args.commit, repository=args.repository) for r in results.values()]
+        sys.stdout.write("\n\n".join(documents))
+    else:
+        sys.stdout.write(to_text(analysis, results))
+    for diag in (*analysis.warnings, *analysis.errors):
+        print(diag.render(), file=sys.stderr)
+    return EXIT_MODEL_ERRORS if analysis.errors else EXIT_OK
+
+
+def _print_guide(args: argparse.Namespace, analysis: Analysis, results: dict[str, CampaignResult]) -> int:
+    finding = next((f for r in results.values() for f in r.findings if f.name == args.guide), None)
+    if finding is None:
+        print(f"error: no task named {args.guide!r} in campaign(s) {', '.join(results)}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    try:
+        tests_path = args.tests or analysis.tree.test_opt
+        tests = scan_test_opt(tests_path) if tests_path else None
+        example = None
+        if args.history:
+            conversions = conversions_between(analyze(args.history), analysis, finding.campaign)
+            example = closest_conversion(finding, analysis, conversions)
+    except AnalyzerError as exc:
+        return _input_error(exc)
+    sys.stdout.write(render_guide(finding, analysis, commit=args.commit, tests=tests, example=example,
+                                  repository=args.repository))
+    return EXIT_OK
+
+
+def _input_error(exc: AnalyzerError) -> int:
+    """Print a located error (with its line and caret) or a path error; return exit status 2."""
+    print(exc.render() if isinstance(exc, DSLSyntaxError) else f"error: {exc}", file=sys.stderr)
+    return EXIT_INPUT_ERROR

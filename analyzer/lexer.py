@@ -1,0 +1,192 @@
+"""Tokenizer for definition headers of the instruction DSL: a compiled ``re`` scanner.
+
+Only headers (annotations, names, stack effects, macro parts, member lists) are turned
+into tokens. C bodies are skipped by :func:`find_body_end`, which matches braces while
+skipping strings, character literals and comments, so the hot path never builds a token
+per C statement.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from analyzer.errors import DSLSyntaxError
+from analyzer.source import Source
+
+__all__ = ["Lexer", "Token", "find_body_end", "strip_comments"]
+
+# Token kinds.
+IDENT = "ident"
+NUMBER = "number"
+PUNCT = "punct"
+STRING = "string"
+EOF = "eof"
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<skip>(?:[ \t\r\f\v\n]+|//[^\n]*|/\*.*?\*/)+)
+  | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<number>0[xX][0-9a-fA-F]+|[0-9]+)
+  | (?P<punct>--|>>|<<|&&|\|\||==|!=|<=|>=|->|[()\[\]{},;:+\-*/&|<>=!~^%?.\#])
+  | (?P<string>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')
+  | (?P<unclosed>/\*|["'])
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+# Inside a body only these matter for brace matching.
+_BODY_RE = re.compile(
+    r"""//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|[{}]|/\*|["']""",
+    re.DOTALL,
+)
+
+
+class Token(NamedTuple):
+    """A header token: ``kind`` (ident, number, punct, string, eof), its text and start offset.
+
+    A NamedTuple rather than a frozen dataclass: as immutable, and about three times
+    cheaper to create, which matters on the parser's hot path (benchmarks/bench_analyzer.py).
+    Its line and column come from ``Source.position(offset)`` when an error needs them.
+    """
+
+    kind: str
+    text: str
+    offset: int
+
+
+class Lexer:
+    """Reads tokens from ``source`` on demand, starting at ``pos``; ``pos`` may be moved."""
+
+    def __init__(self, source: Source, pos: int = 0, end: int | None = None) -> None:
+        self.source = source
+        self.text = source.text
+        self.pos = pos
+        self.end = len(self.text) if end is None else end
+        # The last token read, as (start position, token, end position): accept() and
+        # peek() rewind, and the next call then reuses it instead of scanning again.
+        self._cache: tuple[int, Token, int] | None = None
+
+    def error(self, message: str, offset: int) -> DSLSyntaxError:
+        """A located `DSLSyntaxError` at ``offset``."""
+        line, column = self.source.position(offset)
+        return DSLSyntaxError(
+            message,
+            file=self.source.name,
+            line=line,
+            column=column,
+            source_line=self.source.line_text(line),
+        )
+
+    def skip_space(self) -> int:
+        """Move past white space and comments; return the new position."""
+        m = _TOKEN_RE.match(self.text, self.pos, self.end)
+        if m is not None and m.lastgroup == "skip":
+            self.pos = m.end()
+        return self.pos
+
+    def next(self) -> Token:
+        """The next token (``eof`` at the end of the region). Raises on unterminated text."""
+        cached = self._cache
+        if cached is not None and cached[0] == self.pos:
+            self.pos = cached[2]
+            return cached[1]
+        start = self.pos
+        tok = self._scan()
+        self._cache = (start, tok, self.pos)
+        return tok
+
+    def _scan(self) -> Token:
+        text, end = self.text, self.end
+        pos = self.pos
+        while True:
+            if pos >= end:
+                self.pos = pos
+                return Token(EOF, "", end)
+            m = _TOKEN_RE.match(text, pos, end)
+            if m is None:
+                raise self.error(f"unexpected character {text[pos]!r}", pos)
+            kind = m.lastgroup
+            if kind == "skip":
+                pos = m.end()
+                continue
+            if kind == "unclosed":
+                what = "comment" if m.group() == "/*" else "string or character literal"
+                raise self.error(f"unterminated {what}", pos)
+            self.pos = m.end()
+            return Token(kind or PUNCT, m.group(), pos)
+
+    def peek(self) -> Token:
+        """The next token without consuming it."""
+        saved = self.pos
+        tok = self.next()
+        self.pos = saved
+        return tok
+
+    def expect(self, text: str, what: str) -> Token:
+        """Consume a punctuation or keyword token ``text``, else raise ``expected {what}``."""
+        tok = self.next()
+        if tok.text != text or tok.kind == STRING:
+            raise self.error(f"expected {what}, found {describe(tok)}", tok.offset)
+        return tok
+
+    def expect_name(self, what: str) -> Token:
+        """Consume an identifier, else raise ``expected {what}``."""
+        tok = self.next()
+        if tok.kind != IDENT:
+            raise self.error(f"expected {what}, found {describe(tok)}", tok.offset)
+        return tok
+
+    def accept(self, text: str) -> Token | None:
+        """Consume and return the next token if its text is ``text``."""
+        saved = self.pos
+        tok = self.next()
+        if tok.text == text and tok.kind != STRING:
+            return tok
+        self.pos = saved
+        return None
+
+
+def describe(tok: Token) -> str:
+    """How a token is named in an error message."""
+    if tok.kind == EOF:
+        return "end of the definition region"
+    return repr(tok.text)
+
+
+def find_body_end(lexer: Lexer, open_offset: int) -> int:
+    """Offset just after the ``}`` matching the ``{`` at ``open_offset``.
+
+    Strings, character literals and comments are skipped, so braces inside them do not
+    count. Raises a located `DSLSyntaxError` at the ``{`` if the body never closes.
+    """
+    text, end = lexer.text, lexer.end
+    depth = 0
+    for m in _BODY_RE.finditer(text, open_offset, end):
+        s = m.group()
+        if s == "{":
+            depth += 1
+        elif s == "}":
+            depth -= 1
+            if depth == 0:
+                return m.end()
+        elif s in ('"', "'", "/*"):
+            what = "comment" if s == "/*" else "string or character literal"
+            raise lexer.error(f"unterminated {what} in body", m.start())
+    raise lexer.error("unterminated body: no matching '}' for this '{'", open_offset)
+
+
+_COMMENT_OR_STRING_RE = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"", re.DOTALL)
+_NOT_NEWLINE_RE = re.compile(r"[^\n]")
+
+
+def _blank(m: re.Match[str]) -> str:
+    s = m.group()
+    if s.startswith('"'):
+        return '"' + _NOT_NEWLINE_RE.sub(" ", s[1:-1]) + '"'
+    return _NOT_NEWLINE_RE.sub(" ", s)
+
+
+def strip_comments(body: str) -> str:
+    """``body`` with comments and string literals blanked out; offsets and newlines kept."""
+    return _COMMENT_OR_STRING_RE.sub(_blank, body)

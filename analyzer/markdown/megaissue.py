@@ -1,0 +1,175 @@
+"""Render a campaign's findings as a GitHub-flavoured mega-issue checklist."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from analyzer.campaigns import CampaignResult, Finding
+from analyzer.campaigns.base import DIFFICULTIES
+
+__all__ = ["GITHUB_ISSUE_BODY_LIMIT", "ClaimInfo", "render_megaissue", "render_megaissue_parts", "task_id"]
+
+#: GitHub rejects issue bodies longer than this many characters.
+GITHUB_ISSUE_BODY_LIMIT = 65_536
+#: Room kept for text a maintainer adds around the generated block.
+_PART_BUDGET = GITHUB_ISSUE_BODY_LIMIT - 4_096
+#: Where permalinks point unless a scan says the commit lives in another repository (a fork).
+CPYTHON_REPOSITORY = "python/cpython"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimInfo:
+    """Who works on a task: a GitHub handle (without ``@``) and the pull request URL, if any."""
+
+    handle: str | None = None
+    pr_url: str | None = None
+
+
+def task_id(campaign: str, name: str) -> str:
+    """The hidden, stable ID a bot uses to update one checklist item in place."""
+    return f"<!-- task:{campaign}:{name} -->"
+
+
+def permalink(finding: Finding, commit: str | None, repository: str = CPYTHON_REPOSITORY) -> str | None:
+    """``https://github.com/<repository>/blob/<commit>/<file>#L<a>-L<b>``; None without a commit."""
+    if not commit:
+        return None
+    return f"https://github.com/{repository}/blob/{commit}/{finding.file}#L{finding.line}-L{finding.end_line}"
+
+
+def group_of(finding: Finding) -> str:
+    """The heading an item is listed under: its family, else its area (``CALL``, ``LOAD``...)."""
+    if finding.family:
+        return f"`{finding.family}` family"
+    words = re.split(r"_+", finding.name.strip("_"))
+    return f"{words[0]} instructions and uops" if words and words[0] else "Other"
+
+
+def _item(finding: Finding, commit: str | None, claim: ClaimInfo | None, repository: str) -> str:
+    box = "x" if finding.status == "done" else " "
+    bits = [f"- [{box}] `{finding.name}`"]
+    if finding.uop != finding.name:
+        bits.append(f"(uop `{finding.uop}`)")
+    bits.append(f"· {finding.difficulty}")
+    link = permalink(finding, commit, repository)
+    where = f"{finding.file}#L{finding.line}-L{finding.end_line}"
+    bits.append(f"· [{where}]({link})" if link else f"· `{where}`")
+    if claim is not None and claim.handle:
+        bits.append(f"· @{claim.handle}")
+    if claim is not None and claim.pr_url:
+        bits.append(f"· {claim.pr_url}")
+    bits.append(task_id(finding.campaign, finding.name))
+    return " ".join(bits)
+
+
+def _header(result: CampaignResult, commit: str | None, repository: str) -> list[str]:
+    campaign = result.campaign
+    todo, done = result.count("todo"), result.count("done")
+    total = todo + done
+    pct = f" ({100 * done / total:.0f}%)" if total else ""
+    where = "" if repository == CPYTHON_REPOSITORY else f" of {repository}"
+    scanned = (f"[`{commit[:10]}`](https://github.com/{repository}/commit/{commit}){where}"
+               if commit else "an unrecorded commit")
+    return [
+        f"# {campaign.title} ({campaign.issue})",
+        "",
+        campaign.intro or campaign.summary,
+        "",
+        f"Upstream issue: {campaign.issue_url}. Generated from `Python/bytecodes.c` at {scanned}. "
+        f"Progress: **{done} of {total} done**{pct}; {result.count('not_applicable')} definitions "
+        "need no change and are not listed.",
+        "",
+        "## How to contribute",
+        "",
+        "1. Pick an unchecked item, easiest first, and claim it on the onboarding site so nobody "
+        "else starts the same one.",
+        "2. Read the task's guide there: it shows the definition, the target stack effect, every "
+        "macro to change and an already-converted example of the same shape.",
+        "3. Edit `Python/bytecodes.c` (and the case in `Python/optimizer_bytecodes.c` if there "
+        "is one), then run `make regen-cases` and rebuild with `./configure --enable-experimental-jit`.",
+        "4. Add or extend a test in `Lib/test/test_capi/test_opt.py` and run "
+        "`./python -m test test_capi.test_opt`.",
+        f"5. Open a pull request whose title starts with `{campaign.issue}: ` and names the "
+        "instruction or uop, and link it to your claim.",
+        "",
+    ]
+
+
+def _groups(
+    result: CampaignResult, commit: str | None, claims: Mapping[str, ClaimInfo], repository: str
+) -> list[tuple[str, list[str]]]:
+    listed = [f for f in result.findings if f.status in ("todo", "done")]
+    grouped: dict[str, list[Finding]] = {}
+    for f in listed:
+        grouped.setdefault(group_of(f), []).append(f)
+    rank = {d: i for i, d in enumerate(DIFFICULTIES)}
+    out = []
+    for heading in sorted(grouped, key=lambda h: h.strip("`").lower()):
+        items = sorted(grouped[heading], key=lambda f: (rank.get(f.difficulty, 9), f.name))
+        done = sum(1 for f in items if f.status == "done")
+        out.append((f"### {heading} ({done}/{len(items)} done)",
+                    [_item(f, commit, claims.get(f.name), repository) for f in items]))
+    return out
+
+
+def render_megaissue_parts(
+    result: CampaignResult,
+    *,
+    commit: str | None = None,
+    claims: Mapping[str, ClaimInfo] | None = None,
+    part_urls: Sequence[str] | None = None,
+    limit: int = _PART_BUDGET,
+    repository: str = CPYTHON_REPOSITORY,
+) -> list[str]:
+    """The mega-issue as one or more GitHub issue bodies, each at most ``limit`` characters.
+
+    Checklist groups are kept whole when they fit; each part says "Part i of n" and links
+    the others when ``part_urls`` gives their URLs. Items are GFM task-list lines ending in
+    a hidden ``<!-- task:SLUG:NAME -->`` ID. ``repository`` (owner/name) is where
+    ``commit`` lives, for permalinks; snapshots taken from forks differ from python/cpython.
+    """
+    claims = claims or {}
+    header = "\n".join(_header(result, commit, repository))
+    if not result.evaluated:
+        return [f"{header}\n## Checklist\n\nNot evaluated for this snapshot: {result.note}\n"]
+    blocks: list[str] = []
+    for heading, items in _groups(result, commit, claims, repository):
+        lines = [heading, "", *items, ""]
+        block = "\n".join(lines)
+        while len(block) > limit // 2:  # a huge group is split across parts
+            cut = block.rfind("\n- [", 0, limit // 2)
+            blocks.append(block[:cut] + "\n")
+            block = f"{heading} (continued)\n" + block[cut:]
+        blocks.append(block)
+    parts: list[list[str]] = [[]]
+    size = len(header)
+    for block in blocks:
+        if parts[-1] and size + len(block) > limit - 400:
+            parts.append([])
+            size = 200
+        parts[-1].append(block)
+        size += len(block) + 1
+    n = len(parts)
+    bodies = []
+    for i, chunk in enumerate(parts, 1):
+        nav = ""
+        if n > 1:
+            links = [f"[part {j}]({part_urls[j - 1]})" if part_urls and j <= len(part_urls) else f"part {j}"
+                     for j in range(1, n + 1) if j != i]
+            nav = f"> Part {i} of {n} of this checklist; see also " + ", ".join(links) + ".\n\n"
+        top = header + "\n" if i == 1 else f"# {result.campaign.title} ({result.campaign.issue}), part {i}\n\n"
+        bodies.append(top + nav + "## Checklist\n\n" + "\n".join(chunk))
+    return bodies
+
+
+def render_megaissue(
+    result: CampaignResult,
+    *,
+    commit: str | None = None,
+    claims: Mapping[str, ClaimInfo] | None = None,
+    repository: str = CPYTHON_REPOSITORY,
+) -> str:
+    """The whole mega-issue as one Markdown document (parts joined by a rule when split)."""
+    return "\n---\n\n".join(render_megaissue_parts(result, commit=commit, claims=claims, repository=repository))

@@ -1,0 +1,221 @@
+"""Frozen dataclasses for the instruction DSL: what the parser produces and passes read.
+
+Names follow CPython's ``Tools/cases_generator`` (``InstDef``, ``Macro``, ``Family``,
+``Pseudo``, ``StackEffect``, ``CacheEntry``). Every definition knows its file and its
+first and last line (1-based, inclusive).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "CacheEntry",
+    "Definition",
+    "Family",
+    "InstDef",
+    "Label",
+    "Macro",
+    "MacroPart",
+    "ParsedFile",
+    "Pseudo",
+    "StackEffect",
+    "StackItem",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class StackItem:
+    """One stack slot (or array of slots) in a stack effect.
+
+    ``size`` is the array length expression (``"oparg"``, ``"oparg & 1"``) or ``None`` for
+    a single slot; ``condition`` is the 2024-era ``if (cond)`` text; ``type`` the 2024/3.14
+    ``: _PyInterpreterFrame*`` annotation.
+    """
+
+    name: str
+    size: str | None = None
+    condition: str | None = None
+    type: str | None = None
+
+    @property
+    def is_unused(self) -> bool:
+        return self.name == "unused"
+
+    @property
+    def is_array(self) -> bool:
+        return self.size is not None
+
+    def __str__(self) -> str:
+        text = self.name
+        if self.type:
+            text += f": {self.type}"
+        if self.size is not None:
+            text += f"[{self.size}]"
+        if self.condition is not None:
+            text += f" if ({self.condition})"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    """An inline-cache entry ``name/size``; ``size`` counts 16-bit code units."""
+
+    name: str
+    size: int
+
+    def __str__(self) -> str:
+        return f"{self.name}/{self.size}"
+
+
+@dataclass(frozen=True, slots=True)
+class StackEffect:
+    """``(inputs -- outputs)``; cache entries are split out of the inputs into ``caches``.
+
+    ``inputs`` and ``outputs`` list stack items from deepest to top of stack.
+    """
+
+    inputs: tuple[StackItem, ...] = ()
+    outputs: tuple[StackItem, ...] = ()
+    caches: tuple[CacheEntry, ...] = ()
+
+    def __str__(self) -> str:
+        ins = ", ".join([*(str(c) for c in self.caches), *(str(i) for i in self.inputs)])
+        outs = ", ".join(str(o) for o in self.outputs)
+        return f"({ins} -- {outs})".replace("( --", "(--").replace("-- )", "--)")
+
+    def peeks(self) -> frozenset[str]:
+        """Input names that pass through unchanged: same name at the same depth in outputs."""
+        same = set()
+        for depth, item in enumerate(reversed(self.inputs)):
+            outs = self.outputs
+            if depth < len(outs) and outs[len(outs) - 1 - depth].name == item.name:
+                same.add(item.name)
+        return frozenset(n for n in same if n != "unused")
+
+    def named_inputs(self) -> tuple[StackItem, ...]:
+        """Inputs that the body can refer to (not ``unused``)."""
+        return tuple(i for i in self.inputs if not i.is_unused)
+
+
+@dataclass(frozen=True, slots=True)
+class InstDef:
+    """An ``inst`` (whole instruction) or ``op`` (micro-op) definition with a C body.
+
+    ``kind`` is ``"inst"`` or ``"op"``; ``annotations`` keeps the header words in source
+    order (``"pure"``, ``"replicate(8)"``); ``body`` is the text between the braces and
+    ``body_line`` the line of its opening ``{``.
+    """
+
+    kind: str
+    name: str
+    annotations: tuple[str, ...]
+    stack: StackEffect
+    body: str
+    file: str
+    line: int
+    end_line: int
+    body_line: int
+    code: str = ""
+
+    @property
+    def tier2_name(self) -> str:
+        """The uop name tier 2 uses: ``_X`` for ``inst(X)``, the name itself for an op."""
+        return f"_{self.name}" if self.kind == "inst" else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class MacroPart:
+    """One ``+``-separated part of a macro.
+
+    ``kind`` is ``"uop"`` (a uop or instruction name), ``"cache"`` (``name/size``, with
+    ``size`` possibly negative for ``rewind/-4``) or ``"flush"``.
+    """
+
+    kind: str
+    name: str
+    line: int
+    column: int
+    size: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.name}/{self.size}" if self.kind == "cache" else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Macro:
+    """``macro(NAME) = part + part ...;``: an instruction built from uops and cache entries."""
+
+    name: str
+    parts: tuple[MacroPart, ...]
+    file: str
+    line: int
+    end_line: int
+    annotations: tuple[str, ...] = ()
+
+    def uop_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.parts if p.kind == "uop")
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """``family(NAME, SIZE) = { MEMBER, ... };``: a generic instruction and its specializations.
+
+    ``size`` is the inline-cache size expression as written (``INLINE_CACHE_ENTRIES_BINARY_OP``).
+    """
+
+    name: str
+    size: str | None
+    members: tuple[str, ...]
+    file: str
+    line: int
+    end_line: int
+    member_lines: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Pseudo:
+    """``pseudo(NAME[, (effect)][, (FLAGS)]) = { TARGET, ... };`` (or ``[ ... ]``, a sequence).
+
+    ``stack`` is ``None`` in the 3.13 form that had no stack effect; ``sequence`` is true for
+    the ``[A, B, C]`` form (3.14+), which expands to all targets in order.
+    """
+
+    name: str
+    stack: StackEffect | None
+    flags: tuple[str, ...]
+    targets: tuple[str, ...]
+    sequence: bool
+    file: str
+    line: int
+    end_line: int
+    target_lines: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """``label(name) { body }``: shared error/unwind code (3.14+); may be ``spilled``."""
+
+    name: str
+    annotations: tuple[str, ...]
+    body: str
+    file: str
+    line: int
+    end_line: int
+
+
+Definition = InstDef | Macro | Family | Pseudo | Label
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """All definitions of one DSL file in source order, with the warnings met on the way.
+
+    ``region`` is the 1-based line range between the BEGIN and END BYTECODES markers.
+    """
+
+    file: str
+    sha256: str
+    definitions: tuple[Definition, ...]
+    warnings: tuple[object, ...]
+    region: tuple[int, int]

@@ -1,0 +1,448 @@
+"""Parser for the instruction DSL of ``Python/bytecodes.c`` and ``Python/optimizer_bytecodes.c``.
+
+Reads the definitions between the ``// BEGIN BYTECODES //`` and ``// END BYTECODES //``
+lines into `analyzer.model` dataclasses. Grammar as used by CPython 3.13 to 3.16 (see
+``Tools/cases_generator/parsing.py`` and docs/DSL-NOTES.md). A construct it does not
+know (a new definition keyword or annotation) becomes a located warning and is skipped;
+malformed known constructs raise `DSLSyntaxError`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from analyzer.errors import Diagnostic, DSLSyntaxError
+from analyzer.lexer import EOF, IDENT, NUMBER, STRING, Lexer, Token, describe, find_body_end, strip_comments
+from analyzer.model import (
+    CacheEntry,
+    Definition,
+    Family,
+    InstDef,
+    Label,
+    Macro,
+    MacroPart,
+    ParsedFile,
+    Pseudo,
+    StackEffect,
+    StackItem,
+)
+from analyzer.source import Source
+
+__all__ = ["KINDS", "KNOWN_ANNOTATIONS", "parse_source"]
+
+#: Definition keywords of the DSL.
+KINDS = frozenset({"inst", "op", "macro", "family", "pseudo", "label"})
+
+#: Annotation words seen in CPython 3.13 to 3.16 (DSL-NOTES.md section 4, plus the
+#: ``#define``d but unused ``guard`` and ``override``). Others give a warning.
+KNOWN_ANNOTATIONS = frozenset(
+    {
+        "pure", "specializing", "tier1", "tier2", "replaced", "split", "no_save_ip",
+        "spilled", "replicate", "guard", "override", "register", "escapes", "sync_sp",
+    }
+)
+
+_BEGIN_RE = re.compile(r"^[ \t]*// BEGIN BYTECODES //[ \t]*$", re.MULTILINE)
+_END_RE = re.compile(r"^[ \t]*// END BYTECODES //[ \t]*$", re.MULTILINE)
+
+
+def parse_source(source: Source) -> ParsedFile:
+    """Parse every definition of a DSL file.
+
+    Returns a `ParsedFile` whose warnings are `Diagnostic`\\ s. Raises `DSLSyntaxError`
+    (``file:line:col: message``) when the markers are missing or a definition is malformed.
+    """
+    return _Parser(source).parse()
+
+
+class _Parser:
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.file = source.name
+        self.warnings: list[Diagnostic] = []
+
+    # -- helpers -------------------------------------------------------------------
+
+    def warn(self, message: str, offset: int) -> None:
+        line, column = self.source.position(offset)
+        self.warnings.append(
+            Diagnostic("warning", message, self.file, line, column, self.source.line_text(line))
+        )
+
+    def region(self) -> tuple[int, int]:
+        text = self.source.text
+        begin = _BEGIN_RE.search(text)
+        if begin is None:
+            raise DSLSyntaxError(
+                "no '// BEGIN BYTECODES //' line: is this an instruction-definition file "
+                "(Python/bytecodes.c)?",
+                file=self.file, line=1, column=1, source_line=self.source.line_text(1),
+            )
+        end = _END_RE.search(text, begin.end())
+        if end is None:
+            line, col = self.source.position(begin.start())
+            raise DSLSyntaxError(
+                "'// BEGIN BYTECODES //' is never closed by a '// END BYTECODES //' line",
+                file=self.file, line=line, column=col, source_line=self.source.line_text(line),
+            )
+        return begin.end(), end.start()
+
+    # -- top level -----------------------------------------------------------------
+
+    def parse(self) -> ParsedFile:
+        start, end = self.region()
+        lx = Lexer(self.source, start, end)
+        self.lx = lx
+        defs: list[Definition] = []
+        while True:
+            lx.skip_space()
+            if lx.pos >= end:
+                break
+            if lx.text[lx.pos] == "#":
+                self.skip_preprocessor_line()
+                continue
+            definition = self.definition()
+            if definition is not None:
+                defs.append(definition)
+        return ParsedFile(
+            file=self.file,
+            sha256=self.source.sha256,
+            definitions=tuple(defs),
+            warnings=tuple(self.warnings),
+            region=(self.source.line_of(start), self.source.line_of(end)),
+        )
+
+    def skip_preprocessor_line(self) -> None:
+        lx = self.lx
+        self.warn("preprocessor line between definitions is ignored", lx.pos)
+        nl = lx.text.find("\n", lx.pos, lx.end)
+        lx.pos = lx.end if nl == -1 else nl + 1
+
+    def definition(self) -> Definition | None:
+        # definition: annotation* KIND '(' ...
+        lx = self.lx
+        annotations: list[str] = []
+        start = lx.pos
+        while True:
+            tok = lx.next()
+            if tok.kind != IDENT:
+                self.skip_unknown(start, f"expected a definition (inst, op, macro, family, "
+                                  f"pseudo or label), found {describe(tok)}")
+                return None
+            if tok.text in KINDS and lx.peek().text == "(":
+                return self.kind_body(tok, tuple(annotations), start)
+            after = lx.peek()
+            if after.text == "(":
+                if tok.text != "replicate":
+                    self.skip_unknown(start, f"unknown definition kind '{tok.text}': skipped "
+                                      "(the analyzer knows inst, op, macro, family, pseudo, label)")
+                    return None
+                annotations.append(self.replicate(tok))
+                continue
+            if tok.text not in KNOWN_ANNOTATIONS:
+                self.warn(f"unknown annotation '{tok.text}' (kept, not interpreted)", tok.offset)
+            annotations.append(tok.text)
+
+    def replicate(self, tok: Token) -> str:
+        # replicate: 'replicate' '(' NUMBER [':' NUMBER] ')'
+        lx = self.lx
+        lx.expect("(", "'(' after replicate")
+        first = lx.next()
+        if first.kind != NUMBER:
+            raise lx.error(f"expected a count in replicate(N), found {describe(first)}", first.offset)
+        text = first.text
+        if lx.accept(":"):
+            second = lx.next()
+            if second.kind != NUMBER:
+                raise lx.error(f"expected a number after ':' in replicate(a:b), found "
+                               f"{describe(second)}", second.offset)
+            text += ":" + second.text
+        lx.expect(")", "')' to close replicate(...)")
+        return f"replicate({text})"
+
+    def skip_unknown(self, start: int, message: str) -> None:
+        """Warn and skip a construct: to after a ';' or a balanced '{...}' at depth 0."""
+        lx = self.lx
+        self.warn(message, start)
+        lx.pos = start
+        depth = 0
+        while True:
+            tok = lx.next()
+            if tok.kind == EOF:
+                return
+            if tok.kind == STRING:
+                continue
+            if tok.text in "([":
+                depth += 1
+            elif tok.text in ")]":
+                depth -= 1
+            elif tok.text == "{" and depth == 0:
+                lx.pos = find_body_end(lx, tok.offset)
+                lx.accept(";")
+                return
+            elif tok.text == ";" and depth <= 0:
+                return
+
+    def kind_body(self, kw: Token, annotations: tuple[str, ...], start: int) -> Definition:
+        line = self.source.line_of(start)
+        if kw.text in ("inst", "op"):
+            return self.inst_def(kw.text, annotations, line)
+        if kw.text == "macro":
+            return self.macro(annotations, line)
+        if kw.text == "family":
+            return self.family(line)
+        if kw.text == "pseudo":
+            return self.pseudo(line)
+        return self.label(annotations, line)
+
+    # -- definitions ---------------------------------------------------------------
+
+    def body(self) -> tuple[str, int, int]:
+        """Read ``{ ... }``; return (inner text, line of '{', line of '}')."""
+        lx = self.lx
+        brace = lx.expect("{", "'{' to open the body")
+        end = find_body_end(lx, brace.offset)
+        lx.pos = end
+        return lx.text[brace.offset + 1 : end - 1], self.source.line_of(brace.offset), self.source.line_of(end - 1)
+
+    def inst_def(self, kind: str, annotations: tuple[str, ...], line: int) -> InstDef:
+        # inst_def: ('inst' | 'op') '(' NAME [',' stack_effect] ')' '{' body '}'
+        lx = self.lx
+        lx.expect("(", f"'(' after {kind}")
+        name = lx.expect_name(f"the {'instruction' if kind == 'inst' else 'uop'} name").text
+        stack = StackEffect()
+        if lx.accept(","):
+            stack = self.stack_effect()
+        lx.expect(")", f"')' to close the {kind}({name}, ...) header")
+        body, body_line, end_line = self.body()
+        return InstDef(kind, name, annotations, stack, body, self.file, line, end_line, body_line,
+                       strip_comments(body))
+
+    def stack_effect(self) -> StackEffect:
+        # stack_effect: '(' [input (',' input)*] '--' [output (',' output)*] ')'
+        lx = self.lx
+        open_tok = lx.expect("(", "'(' to open the stack effect")
+        inputs: list[StackItem] = []
+        caches: list[CacheEntry] = []
+        outputs: list[StackItem] = []
+        if not lx.accept("--"):
+            while True:
+                item = self.stack_item(allow_cache=True)
+                if isinstance(item, CacheEntry):
+                    caches.append(item)
+                else:
+                    inputs.append(item)
+                if lx.accept(","):
+                    continue
+                tok = lx.next()
+                if tok.text == "--":
+                    break
+                raise lx.error(f"expected ',' or '--' in stack effect, found {describe(tok)}"
+                               + (" (a stack effect reads '(inputs -- outputs)')"
+                                  if tok.text == ")" else ""), tok.offset)
+        if not lx.accept(")"):
+            while True:
+                item = self.stack_item(allow_cache=False)
+                assert isinstance(item, StackItem)
+                outputs.append(item)
+                if lx.accept(","):
+                    continue
+                tok = lx.next()
+                if tok.text == ")":
+                    break
+                raise lx.error(f"expected ',' or ')' after output '{item.name}' in stack effect "
+                               f"opened at column {self.source.position(open_tok.offset)[1]}, "
+                               f"found {describe(tok)}", tok.offset)
+        return StackEffect(tuple(inputs), tuple(outputs), tuple(caches))
+
+    def stack_item(self, *, allow_cache: bool) -> StackItem | CacheEntry:
+        # input: NAME '/' NUMBER            (cache entry, inputs only)
+        #      | NAME [':' type] ['[' expr ']'] ['if' '(' expr ')']
+        lx = self.lx
+        name = lx.expect_name("a stack item name")
+        if lx.accept("/"):
+            size = lx.next()
+            if size.kind != NUMBER:
+                raise lx.error(f"expected the size of cache entry '{name.text}/N', found "
+                               f"{describe(size)}", size.offset)
+            if not allow_cache:
+                raise lx.error(f"cache entry '{name.text}/{size.text}' is only allowed among "
+                               "the inputs", name.offset)
+            return CacheEntry(name.text, int(size.text, 0))
+        type_text = None
+        if lx.accept(":"):
+            tname = lx.expect_name(f"a type after '{name.text}:'")
+            type_text = tname.text
+            while lx.accept("*"):
+                type_text += "*"
+        size_text = None
+        if (bracket := lx.accept("[")) is not None:
+            size_text = self.balanced_text(bracket, "]")
+        cond = None
+        if lx.peek().text == "if":
+            lx.next()
+            paren = lx.expect("(", "'(' after 'if' in a conditional stack item")
+            cond = self.balanced_text(paren, ")")
+        return StackItem(name.text, size_text, cond, type_text)
+
+    def balanced_text(self, open_tok: Token, close: str) -> str:
+        """Source text up to the bracket matching ``open_tok``; the lexer moves past it."""
+        lx = self.lx
+        depth = 1
+        while True:
+            tok = lx.next()
+            if tok.kind == EOF:
+                raise lx.error(f"'{open_tok.text}' is never closed by '{close}'", open_tok.offset)
+            if tok.kind == STRING:
+                continue
+            if tok.text in "([{":
+                depth += 1
+            elif tok.text in ")]}":
+                depth -= 1
+                if depth == 0:
+                    if tok.text != close:
+                        raise lx.error(f"expected '{close}' to close '{open_tok.text}', found "
+                                       f"{describe(tok)}", tok.offset)
+                    return " ".join(lx.text[open_tok.offset + 1 : tok.offset].split())
+
+    def macro(self, annotations: tuple[str, ...], line: int) -> Macro:
+        # macro: 'macro' '(' NAME ')' '=' part ('+' part)* ';'
+        # part: NAME | NAME '/' ['-'] NUMBER | 'flush'
+        lx = self.lx
+        lx.expect("(", "'(' after macro")
+        name = lx.expect_name("the macro name").text
+        lx.expect(")", f"')' after macro({name}")
+        lx.expect("=", f"'=' after macro({name})")
+        parts: list[MacroPart] = []
+        while True:
+            tok = lx.expect_name(f"a uop name or cache entry in macro({name})")
+            pline, pcol = self.source.position(tok.offset)
+            if lx.accept("/"):
+                neg = lx.accept("-") is not None
+                size = lx.next()
+                if size.kind != NUMBER:
+                    raise lx.error(f"expected the size of cache entry '{tok.text}/N' in "
+                                   f"macro({name}), found {describe(size)}", size.offset)
+                value = -int(size.text, 0) if neg else int(size.text, 0)
+                parts.append(MacroPart("cache", tok.text, pline, pcol, value))
+            elif tok.text == "flush":
+                parts.append(MacroPart("flush", tok.text, pline, pcol))
+            else:
+                parts.append(MacroPart("uop", tok.text, pline, pcol))
+            nxt = lx.next()
+            if nxt.text == "+":
+                continue
+            if nxt.text == ";":
+                break
+            raise lx.error(f"expected '+' or ';' after '{tok.text}' in macro({name}), found "
+                           f"{describe(nxt)}", nxt.offset)
+        return Macro(name, tuple(parts), self.file, line, self.source.line_of(nxt.offset), annotations)
+
+    def name_list(self, close: str, what: str) -> tuple[list[str], list[int], int]:
+        """``NAME (',' NAME)* [',']`` up to ``close``; return names, their lines, end offset."""
+        lx = self.lx
+        names: list[str] = []
+        lines: list[int] = []
+        while True:
+            tok = lx.next()
+            if tok.text == close and tok.kind != STRING:
+                return names, lines, tok.offset
+            if tok.kind != IDENT:
+                raise lx.error(f"expected {what} or '{close}', found {describe(tok)}", tok.offset)
+            names.append(tok.text)
+            lines.append(self.source.line_of(tok.offset))
+            sep = lx.next()
+            if sep.text == close:
+                return names, lines, sep.offset
+            if sep.text != ",":
+                raise lx.error(f"expected ',' or '{close}' after '{tok.text}', found "
+                               f"{describe(sep)}", sep.offset)
+
+    def family(self, line: int) -> Family:
+        # family: 'family' '(' NAME [',' expr] ')' '=' '{' NAME (',' NAME)* [','] '}' ';'
+        lx = self.lx
+        paren = lx.expect("(", "'(' after family")
+        name = lx.expect_name("the family name").text
+        size = None
+        if lx.accept(","):
+            start = lx.skip_space()
+            depth = 0
+            while True:
+                tok = lx.next()
+                if tok.kind == EOF:
+                    raise lx.error("family header is never closed by ')'", paren.offset)
+                if tok.text == "(":
+                    depth += 1
+                elif tok.text == ")":
+                    if depth == 0:
+                        size = " ".join(lx.text[start : tok.offset].split())
+                        break
+                    depth -= 1
+        else:
+            lx.expect(")", f"')' after family({name}")
+        lx.expect("=", f"'=' after family({name}, ...)")
+        lx.expect("{", f"'{{' to open the member list of family({name})")
+        members, lines, close = self.name_list("}", "a specialization name")
+        lx.expect(";", f"';' after the member list of family({name})")
+        return Family(name, size, tuple(members), self.file, line, self.source.line_of(close), tuple(lines))
+
+    def pseudo(self, line: int) -> Pseudo:
+        # pseudo: 'pseudo' '(' NAME [',' (stack_effect | flags)] [',' flags] ')'
+        #         '=' ('{' NAME (',' NAME)* [','] '}' | '[' NAME (',' NAME)* ']') ';'
+        # flags: '(' NAME (',' NAME)* ')'
+        lx = self.lx
+        lx.expect("(", "'(' after pseudo")
+        name = lx.expect_name("the pseudo-instruction name").text
+        stack = None
+        flags: tuple[str, ...] = ()
+        while lx.accept(","):
+            if self.group_has_dashes():
+                if stack is not None:
+                    raise lx.error(f"pseudo({name}) has two stack effects", lx.skip_space())
+                stack = self.stack_effect()
+            else:
+                open_tok = lx.expect("(", f"'(' to open the flags of pseudo({name})")
+                flags = tuple(f.strip() for f in self.balanced_text(open_tok, ")").split(",") if f.strip())
+        lx.expect(")", f"')' to close the pseudo({name}, ...) header")
+        lx.expect("=", f"'=' after pseudo({name}, ...)")
+        tok = lx.next()
+        if tok.text not in ("{", "["):
+            raise lx.error(f"expected '{{' or '[' to open the targets of pseudo({name}), found "
+                           f"{describe(tok)}", tok.offset)
+        close = "}" if tok.text == "{" else "]"
+        targets, lines, end = self.name_list(close, "a target instruction name")
+        lx.expect(";", f"';' after the targets of pseudo({name})")
+        return Pseudo(name, stack, flags, tuple(targets), close == "]", self.file, line,
+                      self.source.line_of(end), tuple(lines))
+
+    def group_has_dashes(self) -> bool:
+        """Whether the parenthesized group ahead contains '--' (a stack effect, not flags)."""
+        lx = self.lx
+        saved = lx.pos
+        try:
+            tok = lx.next()
+            if tok.text != "(":
+                return False
+            depth = 1
+            while depth:
+                tok = lx.next()
+                if tok.kind == EOF:
+                    return False
+                if tok.text == "(":
+                    depth += 1
+                elif tok.text == ")":
+                    depth -= 1
+                elif tok.text == "--" and depth == 1:
+                    return True
+            return False
+        finally:
+            lx.pos = saved
+
+    def label(self, annotations: tuple[str, ...], line: int) -> Label:
+        # label: ['spilled'] 'label' '(' NAME ')' '{' body '}'
+        lx = self.lx
+        lx.expect("(", "'(' after label")
+        name = lx.expect_name("the label name").text
+        lx.expect(")", f"')' after label({name}")
+        body, _, end_line = self.body()
+        return Label(name, annotations, body, self.file, line, end_line)

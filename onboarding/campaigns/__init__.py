@@ -1,0 +1,1 @@
+"""Campaigns (conversion efforts) and their tasks, one per op, with status history."""

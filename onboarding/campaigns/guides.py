@@ -1,0 +1,67 @@
+"""Task guides rendered at scan time by the analyzer's one guide renderer (DESIGN.md section 5)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from analyzer.analysis import Analysis, analyze
+from analyzer.campaigns import CampaignResult
+from analyzer.errors import AnalyzerError
+from analyzer.history import Conversion, closest_conversion, conversions_between
+from analyzer.markdown import CPYTHON_REPOSITORY, render_guide
+from analyzer.testopt import TestOptIndex, scan_test_opt
+
+logger = logging.getLogger(__name__)
+
+
+def task_guides_build(
+    *,
+    analysis: Analysis,
+    results: dict[str, CampaignResult],
+    previous_path: str | Path | None = None,
+    commit: str | None = None,
+    repository: str = CPYTHON_REPOSITORY,
+) -> dict[tuple[str, str], str]:
+    """Guide Markdown for every ``todo`` or ``done`` finding, keyed by (campaign slug, task name).
+
+    ``previous_path`` is the checkout of the snapshot scanned before this one: conversions
+    between the two give each guide its worked example. When it is missing or unreadable
+    the guides have no example (logged), never a failed scan. The test index comes from the
+    snapshot's own Lib/test/test_capi/test_opt.py when it has one.
+    """
+    tests = _tests_of(analysis)
+    previous = _previous_analysis(previous_path)
+    guides: dict[tuple[str, str], str] = {}
+    for slug, result in results.items():
+        if not result.evaluated:
+            continue
+        conversions: list[Conversion] = conversions_between(previous, analysis, slug) if previous else []
+        for finding in result.findings:
+            if finding.status not in ("todo", "done"):
+                continue
+            example = closest_conversion(finding, analysis, conversions) if finding.status == "todo" else None
+            guides[(slug, finding.name)] = render_guide(
+                finding, analysis, commit=commit, tests=tests, example=example, repository=repository
+            )
+    return guides
+
+
+def _tests_of(analysis: Analysis) -> TestOptIndex | None:
+    if not analysis.tree.test_opt:
+        return None
+    try:
+        return scan_test_opt(analysis.tree.test_opt)
+    except AnalyzerError as exc:
+        logger.warning("guides will not point at tests: %s", exc)
+        return None
+
+
+def _previous_analysis(path: str | Path | None) -> Analysis | None:
+    if not path:
+        return None
+    try:
+        return analyze(path)
+    except AnalyzerError as exc:
+        logger.warning("no worked examples: the previous snapshot %s cannot be read: %s", path, exc)
+        return None

@@ -1,0 +1,187 @@
+"""Reads for campaigns and tasks: lists with counts, burndown points, filtered tasks, the mega-issue."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from onboarding.campaigns.filters import TaskFilter
+from onboarding.campaigns.models import Campaign, CampaignProgress, Task, TaskStatusChange
+from onboarding.claims.models import Claim
+from onboarding.snapshots.models import Snapshot
+
+
+@dataclass(frozen=True)
+class CampaignCounts:
+    """Current task counts of one campaign; ``total`` leaves out not-applicable and retired tasks."""
+
+    todo: int
+    claimed: int
+    in_review: int
+    done: int
+    not_applicable: int
+    retired: int
+
+    @property
+    def total(self) -> int:
+        return self.todo + self.claimed + self.in_review + self.done
+
+    def percent(self, part: int) -> float:
+        return round(100 * part / self.total, 1) if self.total else 0.0
+
+    @property
+    def done_percent(self) -> float:
+        return self.percent(self.done)
+
+    @property
+    def in_progress_percent(self) -> float:
+        return self.percent(self.claimed + self.in_review)
+
+
+def _counts_annotations() -> dict[str, Count]:
+    return {status: Count("tasks", filter=Q(tasks__status=status)) for status in Task.Status.values}
+
+
+def campaign_list() -> QuerySet[Campaign]:
+    """Campaigns in registry order, each annotated with its task count per status (``todo``, ...)."""
+    return Campaign.objects.annotate(**_counts_annotations()).order_by("position", "slug")
+
+
+def campaign_counts(campaign: Campaign) -> CampaignCounts:
+    """The counts of a campaign from `campaign_list` (or computed when not annotated)."""
+    if not hasattr(campaign, "todo"):
+        campaign = campaign_list().get(pk=campaign.pk)
+    return CampaignCounts(**{status: getattr(campaign, status) for status in Task.Status.values})
+
+
+def campaign_progress_list(*, campaign: Campaign) -> list[CampaignProgress]:
+    """Burndown points: the campaign's finding counts per scanned snapshot, oldest snapshot first."""
+    rows = CampaignProgress.objects.filter(campaign=campaign, snapshot__scanned_at__isnull=False)
+    return sorted(rows.select_related("snapshot"), key=lambda p: _snapshot_order(p.snapshot))
+
+
+def _snapshot_order(snapshot: Snapshot) -> tuple[int, Any, Any]:
+    when = snapshot.date or (snapshot.scanned_at.date() if snapshot.scanned_at else None)
+    return (0 if when else 1, when, snapshot.pk)
+
+
+def snapshot_latest() -> Snapshot | None:
+    """The newest scanned snapshot (by date), which the task states follow."""
+    scanned = list(Snapshot.objects.filter(scanned_at__isnull=False))
+    return max(scanned, key=_snapshot_order) if scanned else None
+
+
+def task_list(*, filters: Mapping[str, Any] | None = None) -> TaskFilter:
+    """Tasks filtered by campaign, status, difficulty, family, claimed/unclaimed and name.
+
+    Returns the bound `TaskFilter`: ``.qs`` holds the tasks (with ``claimant``, the active
+    claim's GitHub handle, annotated) and ``.form`` the filter form with its errors.
+    """
+    claimant = Claim.objects.filter(task=OuterRef("pk"), status=Claim.Status.ACTIVE).values(
+        "contributor__github_handle"
+    )[:1]
+    queryset = (
+        Task.objects.select_related("campaign")
+        .annotate(claimant=Subquery(claimant))
+        .order_by("campaign__position", "name")
+    )
+    return TaskFilter(filters if filters is not None else {}, queryset=queryset)
+
+
+def task_get(*, campaign_slug: str, name: str) -> Task:
+    """The task ``name`` of the campaign; raises `Task.DoesNotExist`."""
+    return Task.objects.select_related("campaign", "last_snapshot").get(campaign__slug=campaign_slug, name=name)
+
+
+def task_history(*, task: Task) -> QuerySet[TaskStatusChange]:
+    """The task's status changes, oldest first, with who or which snapshot made them."""
+    return task.status_changes.select_related("user", "snapshot").order_by("at", "pk")
+
+
+def campaign_open_tasks_with_claims(*, campaign: Campaign) -> QuerySet[Task]:
+    """The campaign's tasks that are not retired, with their active claim prefetched as ``active_claims``."""
+    active = Claim.objects.filter(status=Claim.Status.ACTIVE).select_related("contributor")
+    return (
+        campaign.tasks.exclude(status=Task.Status.RETIRED)
+        .prefetch_related(Prefetch("claims", queryset=active, to_attr="active_claims"))
+        .order_by("name")
+    )
+
+
+def _finding_status(task_status: str) -> str:
+    """The analyzer status a task stands for: claimed and in-review work is still ``todo``."""
+    if task_status in (Task.Status.DONE, Task.Status.NOT_APPLICABLE):
+        return str(task_status)
+    return "todo"
+
+
+def campaign_megaissue(*, campaign: Campaign) -> str:
+    """The campaign's mega-issue Markdown, rendered by ``analyzer.markdown`` from the stored tasks.
+
+    Retired tasks are left out; active claims (and, for done tasks, the completed claim)
+    give the claimant and PR link. Permalinks use the latest snapshot's commit, in the
+    repository that holds it (python/cpython, or the fork a shared snapshot came from).
+    """
+    # Imported here: the renderer is the analyzer's, and only this download needs it.
+    from analyzer.campaigns import REGISTRY, CampaignResult, Evidence, Finding
+    from analyzer.campaigns import Campaign as CampaignInfo
+    from analyzer.markdown import ClaimInfo, render_megaissue
+
+    info = REGISTRY.get(campaign.slug) or CampaignInfo(
+        slug=campaign.slug,
+        title=campaign.title,
+        issue=campaign.issue,
+        summary=campaign.summary,
+        find=lambda analysis: None,
+    )
+    tasks = list(campaign.tasks.exclude(status=Task.Status.RETIRED).order_by("name"))
+    findings = tuple(
+        Finding(
+            campaign=campaign.slug,
+            name=t.name,
+            kind=t.kind,
+            status=_finding_status(t.status),
+            file=t.file,
+            line=t.line,
+            end_line=t.end_line,
+            difficulty=t.difficulty,
+            reasons=tuple(t.reasons),
+            evidence=tuple(Evidence(**e) for e in t.evidence),
+            uop=t.uop,
+            family=t.family or None,
+            summary=t.summary,
+            macros=tuple(t.macros),
+        )
+        for t in tasks
+    )
+    claims: dict[str, ClaimInfo] = {}
+    credited = (
+        Claim.objects.filter(task__campaign=campaign)
+        .filter(Q(status=Claim.Status.ACTIVE) | Q(status=Claim.Status.COMPLETED, task__status=Task.Status.DONE))
+        .select_related("task", "contributor")
+        .order_by("claimed_at", "pk")
+    )
+    for claim in credited:  # later claims win
+        claims[claim.task.name] = ClaimInfo(handle=claim.contributor.github_handle, pr_url=claim.pr_url or None)
+    latest = snapshot_latest()
+    commit = latest.commit or None if latest is not None else None
+    repository = latest.repository if latest is not None else "python/cpython"
+    return render_megaissue(CampaignResult(info, findings), commit=commit, claims=claims, repository=repository)
+
+
+def campaign_recent_changes(*, campaign: Campaign, limit: int = 20) -> QuerySet[TaskStatusChange]:
+    """The campaign's latest task status changes, newest first."""
+    return (
+        TaskStatusChange.objects.filter(task__campaign=campaign)
+        .select_related("task", "task__campaign", "user", "snapshot")
+        .order_by("-at", "-pk")[:limit]
+    )
+
+
+def campaign_todo_by_difficulty(*, campaign: Campaign) -> dict[str, int]:
+    """How many unclaimed ``todo`` tasks the campaign has per difficulty, easiest first."""
+    rows = dict(campaign.tasks.filter(status=Task.Status.TODO).values_list("difficulty").annotate(n=Count("pk")))
+    return {d: rows.get(d, 0) for d in Task.Difficulty.values}

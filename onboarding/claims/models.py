@@ -1,0 +1,113 @@
+"""Claims on tasks (rows with a history, never an overwritten flag) and linked pull requests."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Claim(models.Model):
+    """A contributor's claim on a task; at most one active claim per task (a database constraint)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "active"
+        RELEASED = "released", "released"
+        EXPIRED = "expired", "expired"
+        COMPLETED = "completed", "completed"
+
+    task = models.ForeignKey("campaigns.Task", on_delete=models.CASCADE, related_name="claims")
+    contributor = models.ForeignKey("contributors.Contributor", on_delete=models.CASCADE, related_name="claims")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    claimed_at = models.DateTimeField()
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The maintainer who assigned it, if it was not claimed by the contributor.",
+    )
+    released_at = models.DateTimeField(null=True, blank=True, help_text="When it stopped being active.")
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when a scan closed it.",
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    pr_url = models.URLField(blank=True, verbose_name="pull request URL")
+
+    class Meta:
+        ordering = ["-claimed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["task"], condition=Q(status="active"), name="claim_one_active_per_task"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contributor} on {self.task} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class ClaimEvent(models.Model):
+    """Something that happened to a claim: claimed, assigned, released, completed, PR linked."""
+
+    class Kind(models.TextChoices):
+        CLAIMED = "claimed", "claimed"
+        ASSIGNED = "assigned", "assigned"
+        RELEASED = "released", "released"
+        EXPIRED = "expired", "expired"
+        COMPLETED = "completed", "completed"
+        PR_LINKED = "pr_linked", "pull request linked"
+        REMINDED = "reminded", "reminded"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when the system (a scan) acted.",
+    )
+    note = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.claim}: {self.kind}"
+
+
+class PullRequest(models.Model):
+    """A GitHub pull request linked to a claim (by URL now; by webhook later)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "open"
+        CLOSED = "closed", "closed"
+        MERGED = "merged", "merged"
+
+    url = models.URLField(unique=True)
+    repo = models.CharField(max_length=200, help_text="owner/name, e.g. python/cpython.")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=300, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    merged_at = models.DateTimeField(null=True, blank=True)
+    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="pull_requests")
+    tasks = models.ManyToManyField("campaigns.Task", blank=True, related_name="pull_requests")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["repo", "number"], name="pull_request_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.repo}#{self.number}"

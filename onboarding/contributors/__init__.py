@@ -1,0 +1,1 @@
+"""Contributors: Django users with a GitHub handle, some of them maintainers."""

@@ -1,0 +1,1 @@
+"""Leaderboard, contributor profiles, celebrations and credits: rewards for merged, re-scan-verified work."""

@@ -1,0 +1,1 @@
+"""CPython snapshots and the scans that read them into tasks."""

@@ -1,0 +1,390 @@
+"""Reads of the speedups app: runs, comparisons, the speedup series per machine, and attribution.
+
+Every ratio here is baseline mean / candidate mean (`measures.RATIO_CONVENTION`): above 1 the
+candidate is faster. Comparisons are recomputed from the stored raw values with pyperf.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+
+import pyperf
+from django.db.models import Count, QuerySet
+
+from onboarding.claims.models import PullRequest
+from onboarding.speedups.errors import NothingToCompare, RunsNotComparable
+from onboarding.speedups.measures import (
+    BenchmarkComparison,
+    benchmark_compare,
+    geometric_mean,
+    geometric_mean_log_stderr,
+    noise_interval,
+    pyperf_benchmark,
+)
+from onboarding.speedups.models import BenchmarkResult, BenchmarkRun
+
+__all__ = [
+    "COMPARABILITY_FIELDS",
+    "Attribution",
+    "Comparison",
+    "MergedConversion",
+    "SpeedupPoint",
+    "SpeedupSeries",
+    "benchmark_result_history",
+    "benchmark_run_builds",
+    "benchmark_run_get",
+    "benchmark_run_list",
+    "comparison_get",
+    "comparison_mismatches",
+    "conversion_attribution_list",
+    "conversion_merged_list",
+    "speedup_series",
+]
+
+#: What two runs must share to be compared fairly (DESIGN.md section 6), as (run attribute,
+#: what to call it). bench_runner itself only compares runs whose ``benchmark_hash`` matches.
+COMPARABILITY_FIELDS = (
+    ("machine", "machine"),
+    ("hostname", "hostname"),
+    ("cpu_model_name", "CPU model"),
+    ("compiler", "compiler"),
+    ("benchmark_hash", "benchmark definitions (bench_runner's benchmark_hash)"),
+    ("performance_version", "pyperformance version"),
+)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A candidate run against a baseline run over the benchmarks both have (in the baseline's order).
+
+    ``geometric_mean`` is pyperf's geometric mean of the ratios; ``log_stderr`` is the standard
+    error of its logarithm. ``forced`` is True when the runs were not comparable and the
+    comparison was asked for anyway; ``mismatches`` then says why it is suspect. ``notes`` names
+    common benchmarks left out (a unit that differs between the runs).
+    """
+
+    baseline: BenchmarkRun
+    candidate: BenchmarkRun
+    benchmarks: tuple[BenchmarkComparison, ...]
+    geometric_mean: float
+    log_stderr: float
+    forced: bool
+    mismatches: tuple[str, ...]
+    only_in_baseline: tuple[str, ...]
+    only_in_candidate: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def significant_count(self) -> int:
+        return sum(1 for bench in self.benchmarks if bench.significant)
+
+    @property
+    def noise(self) -> tuple[float, float]:
+        """The 95 % interval of the geometric mean (from the spread of per-process means)."""
+        return noise_interval(self.geometric_mean, self.log_stderr)
+
+    def subset(self, names: Collection[str]) -> tuple[float, float]:
+        """(geometric mean, its log standard error) over the named benchmarks only."""
+        chosen = [bench for bench in self.benchmarks if bench.name in names]
+        return (
+            geometric_mean(bench.ratio for bench in chosen),
+            geometric_mean_log_stderr([bench.log_stderr for bench in chosen]),
+        )
+
+
+@dataclass(frozen=True)
+class SpeedupPoint:
+    """The candidate build against the baseline build of one commit on one machine."""
+
+    machine: str
+    commit_id: str
+    date: dt.datetime
+    comparison: Comparison
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A commit with both builds on a machine whose runs are not comparable, so not plotted."""
+
+    machine: str
+    commit_id: str
+    baseline: BenchmarkRun
+    candidate: BenchmarkRun
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SpeedupSeries:
+    """Points per machine, oldest first, and the pairs left out because they are not comparable."""
+
+    baseline_build: str
+    candidate_build: str
+    benchmark: str
+    points: dict[str, list[SpeedupPoint]] = field(default_factory=dict)
+    left_out: list[LeftOut] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self.points.values())
+
+
+@dataclass(frozen=True)
+class MergedConversion:
+    """A merged pull request of a conversion task (claims app), with the names of its tasks."""
+
+    pull_request: PullRequest
+    merged_at: dt.datetime
+    tasks: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        title = f": {self.pull_request.title}" if self.pull_request.title else ""
+        return f"{self.pull_request}{title}"
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """What one merged conversion did to the speedup on one machine, or why that is unknown.
+
+    ``delta`` is the after-merge speedup divided by the before-merge speedup, each the geometric
+    mean over the benchmarks all four runs share: above 1 the candidate build gained on the
+    baseline build across the merge. ``low``/``high`` bound it at 95 %. With ``delta`` None,
+    ``note`` says what data is missing.
+    """
+
+    conversion: MergedConversion
+    machine: str
+    before: SpeedupPoint | None = None
+    after: SpeedupPoint | None = None
+    before_speedup: float | None = None
+    after_speedup: float | None = None
+    delta: float | None = None
+    low: float | None = None
+    high: float | None = None
+    benchmark_count: int = 0
+    note: str = ""
+
+    @property
+    def beyond_noise(self) -> bool:
+        return self.low is not None and self.high is not None and not (self.low <= 1.0 <= self.high)
+
+
+def benchmark_run_list(*, machine: str = "", build: str = "") -> QuerySet[BenchmarkRun]:
+    """Runs, newest import first, each with ``benchmark_count``; optionally of one machine or build."""
+    runs = BenchmarkRun.objects.annotate(benchmark_count=Count("results"))
+    if machine:
+        runs = runs.filter(machine=machine)
+    if build:
+        runs = runs.filter(build=build)
+    return runs
+
+
+def benchmark_run_get(*, run_id: int) -> BenchmarkRun:
+    """One run with its results prefetched. Raises ``BenchmarkRun.DoesNotExist``."""
+    return BenchmarkRun.objects.prefetch_related("results").get(pk=run_id)
+
+
+def benchmark_run_builds() -> list[str]:
+    """The builds that have at least one run, sorted."""
+    return sorted(set(BenchmarkRun.objects.values_list("build", flat=True)))
+
+
+def benchmark_result_history(*, name: str) -> QuerySet[BenchmarkResult]:
+    """Every stored result of the benchmark ``name``, with its run, oldest code first."""
+    return (
+        BenchmarkResult.objects.filter(name=name)
+        .select_related("run")
+        .order_by("run__machine", "run__commit_date", "run__started_at", "run__build")
+    )
+
+
+def comparison_mismatches(*, baseline: BenchmarkRun, candidate: BenchmarkRun) -> list[str]:
+    """Why the two runs may not be compared fairly (machine, CPU, compiler, benchmark definitions), or []."""
+    reasons = []
+    for attr, what in COMPARABILITY_FIELDS:
+        left, right = getattr(baseline, attr), getattr(candidate, attr)
+        if left != right:
+            reasons.append(f"{what} differs: {left or 'unknown'!r} (baseline) vs {right or 'unknown'!r} (candidate)")
+    return reasons
+
+
+def comparison_get(
+    *, baseline: BenchmarkRun, candidate: BenchmarkRun, force: bool = False, names: Collection[str] = ()
+) -> Comparison:
+    """Compare ``candidate`` against ``baseline`` over their common benchmarks (or only ``names``).
+
+    Raises `RunsNotComparable` when `comparison_mismatches` finds a difference and ``force`` is
+    False, and `NothingToCompare` for the same run twice or no benchmark in common.
+    """
+    if baseline.pk == candidate.pk:
+        raise NothingToCompare(f"Run {baseline.pk} against itself says nothing; pick two different runs.")
+    mismatches = comparison_mismatches(baseline=baseline, candidate=candidate)
+    if mismatches and not force:
+        raise RunsNotComparable(
+            f"Run {candidate.pk} cannot be compared fairly with run {baseline.pk}: "
+            + "; ".join(mismatches)
+            + ". A comparison across these differences measures them, not the build; force it only "
+            "knowingly, and it will be labelled as forced.",
+            extra={"reasons": mismatches},
+        )
+    left = _results(baseline, names)
+    right = _results(candidate, names)
+    benchmarks, notes = [], []
+    for name, result in left.items():
+        other = right.get(name)
+        if other is None:
+            continue
+        if result.unit != other.unit:
+            notes.append(f"{name} left out: its unit differs ({result.unit} vs {other.unit})")
+            continue
+        benchmarks.append(benchmark_compare(baseline=_pyperf(result), candidate=_pyperf(other)))
+    if not benchmarks:
+        raise NothingToCompare(f"Runs {baseline.pk} and {candidate.pk} have no benchmark in common.")
+    return Comparison(
+        baseline=baseline,
+        candidate=candidate,
+        benchmarks=tuple(benchmarks),
+        geometric_mean=geometric_mean(bench.ratio for bench in benchmarks),
+        log_stderr=geometric_mean_log_stderr([bench.log_stderr for bench in benchmarks]),
+        forced=bool(mismatches),
+        mismatches=tuple(mismatches),
+        only_in_baseline=tuple(name for name in left if name not in right),
+        only_in_candidate=tuple(name for name in right if name not in left),
+        notes=tuple(notes),
+    )
+
+
+def speedup_series(*, baseline_build: str, candidate_build: str, benchmark: str = "") -> SpeedupSeries:
+    """The candidate build against the baseline build per machine over time, one point per commit.
+
+    A point needs a run of each build of the same commit on the same machine (the newest import
+    of each) that `comparison_mismatches` accepts; other pairs are listed in ``left_out``. With
+    ``benchmark``, each point is that benchmark's ratio alone; otherwise the geometric mean.
+    """
+    series = SpeedupSeries(baseline_build=baseline_build, candidate_build=candidate_build, benchmark=benchmark)
+    for (machine, commit_id), (baseline, candidate) in _build_pairs(baseline_build, candidate_build):
+        reasons = comparison_mismatches(baseline=baseline, candidate=candidate)
+        if reasons:
+            series.left_out.append(LeftOut(machine, commit_id, baseline, candidate, tuple(reasons)))
+            continue
+        try:
+            comparison = comparison_get(baseline=baseline, candidate=candidate, names=[benchmark] if benchmark else ())
+        except NothingToCompare:
+            continue
+        date = candidate.date or baseline.date
+        if date is None:
+            continue
+        series.points.setdefault(machine, []).append(SpeedupPoint(machine, commit_id, date, comparison))
+    for points in series.points.values():
+        points.sort(key=lambda point: point.date)
+    return series
+
+
+def conversion_merged_list() -> list[MergedConversion]:
+    """Merged pull requests with a merge date (claims app), oldest first: the conversions to mark."""
+    pull_requests = (
+        PullRequest.objects.filter(state=PullRequest.State.MERGED, merged_at__isnull=False)
+        .prefetch_related("tasks")
+        .order_by("merged_at", "pk")
+    )
+    return [
+        MergedConversion(pr, pr.merged_at, tuple(task.name for task in pr.tasks.all()))
+        for pr in pull_requests
+        if pr.merged_at is not None
+    ]
+
+
+def conversion_attribution_list(*, series: SpeedupSeries) -> list[Attribution]:
+    """For each merged conversion and machine, the speedup change across the merge, or why not known.
+
+    The nearest points before and after the merge date whose baseline runs are comparable with
+    each other and whose candidate runs are too (`comparison_mismatches`) give the delta.
+    """
+    attributions = []
+    for conversion in conversion_merged_list():
+        if series.is_empty:
+            attributions.append(
+                Attribution(
+                    conversion,
+                    machine="",
+                    note=f"not enough data: no comparable {series.candidate_build} and "
+                    f"{series.baseline_build} runs of the same commit yet",
+                )
+            )
+            continue
+        for machine, points in series.points.items():
+            attributions.append(_attribute(conversion, machine, points))
+    return attributions
+
+
+def _attribute(conversion: MergedConversion, machine: str, points: list[SpeedupPoint]) -> Attribution:
+    before = [point for point in points if point.date < conversion.merged_at]
+    after = [point for point in points if point.date >= conversion.merged_at]
+    if not before or not after:
+        side = "before" if not before else "after"
+        return Attribution(conversion, machine, note=f"not enough data: no runs on {machine} {side} the merge")
+    for old in reversed(before):
+        for new in after:
+            if _same_setup(old.comparison, new.comparison):
+                return _delta(conversion, machine, old, new)
+    return Attribution(
+        conversion,
+        machine,
+        note=f"not enough data: the runs on {machine} before and after the merge are not comparable "
+        "(machine, compiler or benchmark definitions changed)",
+    )
+
+
+def _delta(conversion: MergedConversion, machine: str, old: SpeedupPoint, new: SpeedupPoint) -> Attribution:
+    names = {bench.name for bench in old.comparison.benchmarks} & {bench.name for bench in new.comparison.benchmarks}
+    if not names:
+        return Attribution(conversion, machine, old, new, note="not enough data: no benchmark in common")
+    before, before_se = old.comparison.subset(names)
+    after, after_se = new.comparison.subset(names)
+    delta = after / before
+    low, high = noise_interval(delta, math.hypot(before_se, after_se))
+    return Attribution(
+        conversion,
+        machine,
+        before=old,
+        after=new,
+        before_speedup=before,
+        after_speedup=after,
+        delta=delta,
+        low=low,
+        high=high,
+        benchmark_count=len(names),
+    )
+
+
+def _same_setup(old: Comparison, new: Comparison) -> bool:
+    return not comparison_mismatches(baseline=old.baseline, candidate=new.baseline) and not (
+        comparison_mismatches(baseline=old.candidate, candidate=new.candidate)
+    )
+
+
+def _build_pairs(
+    baseline_build: str, candidate_build: str
+) -> Iterable[tuple[tuple[str, str], tuple[BenchmarkRun, BenchmarkRun]]]:
+    newest: dict[tuple[str, str], dict[str, BenchmarkRun]] = defaultdict(dict)
+    runs = BenchmarkRun.objects.filter(build__in=[baseline_build, candidate_build]).exclude(commit_id="")
+    for run in runs.order_by("imported_at", "pk"):
+        newest[(run.machine, run.commit_id)][run.build] = run
+    for key, by_build in newest.items():
+        if baseline_build in by_build and candidate_build in by_build and baseline_build != candidate_build:
+            yield key, (by_build[baseline_build], by_build[candidate_build])
+
+
+def _results(run: BenchmarkRun, names: Collection[str]) -> dict[str, BenchmarkResult]:
+    results = run.results.all()
+    if names:
+        results = results.filter(name__in=names)
+    return {result.name: result for result in results.order_by("position")}
+
+
+def _pyperf(result: BenchmarkResult) -> pyperf.Benchmark:
+    return pyperf_benchmark(name=result.name, unit=result.unit, values=result.values)

@@ -1,0 +1,177 @@
+"""Pages of the speedups app: each parses the request, calls one service or selector, and renders.
+
+Refusals (`onboarding.speedups.errors`) are shown on the page with a 4xx status, never a 500.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from onboarding.speedups.charts import TARGETS, benchmark_means_svg, speedup_chart_svg
+from onboarding.speedups.errors import BenchmarkFileInvalid, NothingToCompare, RunsNotComparable
+from onboarding.speedups.forms import ComparisonForm, RunUploadForm, SeriesForm
+from onboarding.speedups.measures import RATIO_CONVENTION
+from onboarding.speedups.models import BenchmarkRun
+from onboarding.speedups.selectors import (
+    benchmark_result_history,
+    benchmark_run_builds,
+    benchmark_run_get,
+    benchmark_run_list,
+    comparison_get,
+    conversion_attribution_list,
+    conversion_merged_list,
+    speedup_series,
+)
+from onboarding.speedups.services import benchmark_run_import
+
+
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    form = SeriesForm(request.GET, builds=benchmark_run_builds())
+    baseline_build, candidate_build = form.builds()
+    series = speedup_series(baseline_build=baseline_build, candidate_build=candidate_build)
+    markers = conversion_merged_list()
+    title = f"{candidate_build} against {baseline_build}: geometric mean per machine"
+    return render(
+        request,
+        "speedups/overview.html",
+        {
+            "form": form,
+            "series": series,
+            "chart": speedup_chart_svg(series, markers=markers, title=title),
+            "targets": TARGETS,
+            "markers": markers,
+            "attributions": conversion_attribution_list(series=series),
+            "convention": RATIO_CONVENTION,
+        },
+        status=200 if form.is_valid() else 400,
+    )
+
+
+@require_GET
+def run_list(request: HttpRequest) -> HttpResponse:
+    return _run_list_page(request, RunUploadForm())
+
+
+@login_required
+@require_POST
+def run_upload(request: HttpRequest) -> HttpResponse:
+    form = RunUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _run_list_page(request, form, status=400)
+    upload = form.cleaned_data["file"]
+    try:
+        outcome = benchmark_run_import(
+            content=upload.read(),
+            file_name=upload.name or "upload.json",
+            machine=form.cleaned_data["machine"],
+            build=form.cleaned_data["build"],
+        )
+    except BenchmarkFileInvalid as exc:
+        form.add_error("file", exc.message)
+        return _run_list_page(request, form, status=400)
+    run = outcome.run
+    if outcome.created:
+        messages.success(request, f"Imported {run.file_name} as run {run.pk} ({run.build} on {run.machine}).")
+    else:
+        messages.info(request, f"{run.file_name} was already imported as run {run.pk}; nothing changed.")
+    return redirect("speedups:run", pk=run.pk)
+
+
+@require_GET
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        run = benchmark_run_get(run_id=pk)
+    except BenchmarkRun.DoesNotExist:
+        raise Http404(f"No benchmark run {pk}.") from None
+    return render(request, "speedups/run_detail.html", {"run": run, "results": run.results.all()})
+
+
+@require_GET
+def comparison_pick(request: HttpRequest) -> HttpResponse:
+    form = ComparisonForm(request.GET)
+    if not form.is_valid():
+        return _run_list_page(request, RunUploadForm(), comparison_form=form, status=400)
+    return redirect(
+        _comparison_url(form.cleaned_data["baseline"].pk, form.cleaned_data["candidate"].pk, form.cleaned_data["force"])
+    )
+
+
+@require_GET
+def comparison_detail(request: HttpRequest, baseline: int, candidate: int) -> HttpResponse:
+    runs = BenchmarkRun.objects.in_bulk([baseline, candidate])
+    if baseline not in runs or candidate not in runs:
+        raise Http404("No such benchmark run.")
+    force = request.GET.get("force") == "1"
+    context: dict[str, object] = {
+        "baseline": runs[baseline],
+        "candidate": runs[candidate],
+        "convention": RATIO_CONVENTION,
+    }
+    try:
+        context["comparison"] = comparison_get(baseline=runs[baseline], candidate=runs[candidate], force=force)
+    except RunsNotComparable as exc:
+        context.update(
+            refusal=exc.message, reasons=exc.extra["reasons"], force_url=_comparison_url(baseline, candidate, True)
+        )
+        return render(request, "speedups/comparison.html", context, status=409)
+    except NothingToCompare as exc:
+        context["refusal"] = exc.message
+        return render(request, "speedups/comparison.html", context, status=400)
+    return render(request, "speedups/comparison.html", context)
+
+
+@require_GET
+def benchmark_detail(request: HttpRequest, name: str) -> HttpResponse:
+    history = list(benchmark_result_history(name=name))
+    if not history:
+        raise Http404(f"No benchmark called {name!r} in any run.")
+    form = SeriesForm(request.GET, builds=benchmark_run_builds())
+    baseline_build, candidate_build = form.builds()
+    series = speedup_series(baseline_build=baseline_build, candidate_build=candidate_build, benchmark=name)
+    title = f"{name}: {candidate_build} against {baseline_build} per machine"
+    return render(
+        request,
+        "speedups/benchmark_detail.html",
+        {
+            "name": name,
+            "history": history,
+            "form": form,
+            "series": series,
+            "chart": speedup_chart_svg(series, markers=conversion_merged_list(), title=title),
+            "means_chart": benchmark_means_svg(history, title=f"{name}: mean per machine and build"),
+            "convention": RATIO_CONVENTION,
+        },
+        status=200 if form.is_valid() else 400,
+    )
+
+
+def _run_list_page(
+    request: HttpRequest,
+    upload_form: RunUploadForm,
+    *,
+    comparison_form: ComparisonForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "speedups/run_list.html",
+        {
+            "runs": benchmark_run_list(),
+            "upload_form": upload_form,
+            "comparison_form": comparison_form or ComparisonForm(),
+        },
+        status=status,
+    )
+
+
+def _comparison_url(baseline: int, candidate: int, force: bool) -> str:
+    url = reverse("speedups:compare", args=[baseline, candidate])
+    return f"{url}?{urlencode({'force': 1})}" if force else url

@@ -1,0 +1,1 @@
+"""The web app has no models of its own."""

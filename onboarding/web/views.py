@@ -1,0 +1,234 @@
+"""Views of the HTML site: each parses the request, calls one selector or service, and renders.
+
+Refusals from services (`onboarding.errors.ApplicationError`) become messages on the page
+the person came from, never a server error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from onboarding.campaigns.models import Campaign, Task
+from onboarding.campaigns.selectors import (
+    campaign_counts,
+    campaign_list,
+    campaign_megaissue,
+    campaign_progress_list,
+    campaign_recent_changes,
+    campaign_todo_by_difficulty,
+    snapshot_latest,
+    task_get,
+    task_history,
+)
+from onboarding.campaigns.selectors import (
+    task_list as task_list_select,
+)
+from onboarding.claims.models import Claim
+from onboarding.claims.selectors import (
+    claim_active_for_task,
+    claim_list_active_for_contributor,
+    claim_list_for_task,
+)
+from onboarding.claims.services import claim_assign, claim_create, claim_link_pull_request
+from onboarding.claims.services import claim_release as claim_release_service
+from onboarding.contributors.selectors import (
+    contributor_get_by_handle,
+    contributor_get_for_user,
+    contributor_is_maintainer,
+)
+from onboarding.contributors.services import contributor_for_user
+from onboarding.errors import ApplicationError
+from onboarding.snapshots.selectors import scan_list as scan_list_select
+from onboarding.web.charts import burndown_svg
+from onboarding.web.forms import AssignForm, PullRequestForm, ReleaseForm
+from onboarding.web.highlight import highlight_definition
+from onboarding.web.markdown import markdown_to_html
+
+#: Tasks per page of the task list.
+TASKS_PER_PAGE = 50
+
+
+def _attempt(request: HttpRequest, action: Callable[[], object], success: str) -> bool:
+    """Run a service call; show ``success`` or the refusal's message. Returns whether it worked."""
+    try:
+        action()
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _task_or_404(slug: str, name: str) -> Task:
+    try:
+        return task_get(campaign_slug=slug, name=name)
+    except Task.DoesNotExist:
+        raise Http404(f"No task {name!r} in campaign {slug!r}.") from None
+
+
+def _task_url(task: Task) -> str:
+    return reverse("web:task", args=[task.campaign.slug, task.name])
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    campaigns = []
+    for campaign in campaign_list():
+        points = campaign_progress_list(campaign=campaign)
+        campaigns.append(
+            {
+                "campaign": campaign,
+                "counts": campaign_counts(campaign),
+                "chart": burndown_svg(points, title=f"{campaign.title}: todo and done per snapshot"),
+            }
+        )
+    contributor = contributor_get_for_user(user=request.user)
+    my_claims = claim_list_active_for_contributor(contributor=contributor) if contributor else []
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "campaigns": campaigns,
+            "latest": snapshot_latest(),
+            "recent_scans": scan_list_select()[:5],
+            "my_claims": my_claims,
+        },
+    )
+
+
+@require_GET
+def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_object_or_404(campaign_list(), slug=slug)
+    points = campaign_progress_list(campaign=campaign)
+    return render(
+        request,
+        "web/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "counts": campaign_counts(campaign),
+            "points": points,
+            "chart": burndown_svg(points, title=f"{campaign.title}: todo and done per snapshot"),
+            "todo_by_difficulty": campaign_todo_by_difficulty(campaign=campaign),
+            "recent_changes": campaign_recent_changes(campaign=campaign),
+        },
+    )
+
+
+@require_GET
+def campaign_megaissue_download(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, slug=slug)
+    response = HttpResponse(campaign_megaissue(campaign=campaign), content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-megaissue.md"'
+    return response
+
+
+@require_GET
+def task_list(request: HttpRequest) -> HttpResponse:
+    filterset = task_list_select(filters=request.GET)
+    if not filterset.is_valid():
+        return render(request, "web/task_list.html", {"filter": filterset, "page_obj": None}, status=400)
+    page = Paginator(filterset.qs, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "web/task_list.html", {"filter": filterset, "page_obj": page})
+
+
+@require_GET
+def task_detail(request: HttpRequest, slug: str, name: str) -> HttpResponse:
+    task = _task_or_404(slug, name)
+    active = claim_active_for_task(task=task)
+    user = request.user
+    is_maintainer = contributor_is_maintainer(user=user)
+    is_claimant = bool(active and user.is_authenticated and active.contributor.user_id == user.pk)
+    return render(
+        request,
+        "web/task_detail.html",
+        {
+            "task": task,
+            "definition_html": highlight_definition(task),
+            "guide_html": markdown_to_html(task.guide) if task.guide else "",
+            "active_claim": active,
+            "claims": claim_list_for_task(task=task),
+            "history": task_history(task=task),
+            "is_maintainer": is_maintainer,
+            "can_manage_claim": is_claimant or is_maintainer,
+            "pr_form": PullRequestForm(initial={"url": active.pr_url} if active else None),
+            "assign_form": AssignForm(),
+            "release_form": ReleaseForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def task_claim(request: HttpRequest, slug: str, name: str) -> HttpResponseRedirect:
+    task = _task_or_404(slug, name)
+    _attempt(
+        request,
+        lambda: claim_create(task=task, contributor=contributor_for_user(user=request.user)),
+        f"You claimed {task.name}. Link your pull request here when you open it.",
+    )
+    return redirect(_task_url(task))
+
+
+@login_required
+@require_POST
+def task_assign(request: HttpRequest, slug: str, name: str) -> HttpResponseRedirect:
+    task = _task_or_404(slug, name)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the GitHub handle of the person to assign.")
+        return redirect(_task_url(task))
+    handle = form.cleaned_data["github_handle"]
+    contributor = contributor_get_by_handle(github_handle=handle)
+    if contributor is None:
+        messages.error(request, f"Nobody with the GitHub handle @{handle} has an account here yet.")
+        return redirect(_task_url(task))
+    _attempt(
+        request,
+        lambda: claim_assign(task=task, contributor=contributor, by=request.user),
+        f"{task.name} is assigned to {contributor}.",
+    )
+    return redirect(_task_url(task))
+
+
+@login_required
+@require_POST
+def claim_release(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    claim = get_object_or_404(Claim.objects.select_related("task", "task__campaign"), pk=pk)
+    form = ReleaseForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    _attempt(
+        request,
+        lambda: claim_release_service(claim=claim, actor=request.user, reason=reason),
+        f"The claim on {claim.task.name} is released; the task is open again.",
+    )
+    return redirect(_task_url(claim.task))
+
+
+@login_required
+@require_POST
+def claim_pull_request(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    claim = get_object_or_404(Claim.objects.select_related("task", "task__campaign"), pk=pk)
+    form = PullRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Paste the pull request's URL, like https://github.com/python/cpython/pull/12345.")
+    else:
+        _attempt(
+            request,
+            lambda: claim_link_pull_request(claim=claim, url=form.cleaned_data["url"], actor=request.user),
+            f"Pull request linked to your claim on {claim.task.name}.",
+        )
+    return redirect(_task_url(claim.task))
+
+
+@require_GET
+def scan_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(scan_list_select(), 25).get_page(request.GET.get("page"))
+    return render(request, "web/scan_list.html", {"page_obj": page})

@@ -1,0 +1,1 @@
+"""The GitHub webhook receiver: signed deliveries, stored once, that link pull requests to tasks."""

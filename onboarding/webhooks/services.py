@@ -1,0 +1,267 @@
+"""Webhook services: store a delivery once, then apply it (link pull requests to tasks, move task states).
+
+Rules (DESIGN.md section 6; issue 5, item 2):
+
+- A pull request is linked to a task through the claim whose PR URL is the PR's, and
+  through op names in its title and body (``gh-134584: Eliminate redundant refcounting
+  from `_CALL_TYPE_1```): a name matches a task's ``name`` or its ``uop``. When the text
+  names a campaign's issue (``gh-134584``), only that campaign's tasks are matched.
+- While the PR is open, the tasks it works on go ``claimed → in_review``; closed without
+  merging, ``in_review → claimed``. A merged PR leaves the task ``in_review``: it is
+  ``done`` only once a scan finds the op converted (``snapshots.services``), so the merge
+  is confirmed by the code itself.
+- A PR "works on" a task when the task's active claim names this PR's URL, or when the PR's
+  author is the claimant (then the claim gets the URL). A PR that mentions someone else's
+  task is linked for the record but moves nothing.
+- Every state change goes through ``campaigns.services.task_status_set`` (a history row).
+- Deliveries are idempotent by ``X-GitHub-Delivery``, and one older than the newest applied
+  for the same PR (by the payload's ``pull_request.updated_at``) links but changes no state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from onboarding.campaigns.models import Campaign, Task
+from onboarding.campaigns.services import task_status_set
+from onboarding.claims.models import Claim, ClaimEvent, PullRequest
+from onboarding.webhooks.models import Delivery
+
+logger = logging.getLogger(__name__)
+
+#: Events whose deliveries are queued for processing; any other event is stored as ignored.
+HANDLED_EVENTS = ("pull_request", "issue_comment")
+#: An op name as CPython spells it: ``_CALL_TYPE_1``, ``BINARY_OP_ADD_INT``, ``LOAD_ATTR``.
+OP_NAME_RE = re.compile(r"(?<![A-Za-z0-9_])_?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*(?![A-Za-z0-9_])")
+#: At most this many op names of one pull request's text are looked up.
+MAX_NAMES = 200
+#: A CPython issue reference in a PR title: ``gh-134584``.
+ISSUE_RE = re.compile(r"\bgh-(\d+)\b", re.IGNORECASE)
+
+
+@dataclass
+class PullRequestOutcome:
+    """What applying one ``pull_request`` delivery did, for the delivery's ``result``."""
+
+    pull_request: PullRequest
+    linked: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    stale: bool = False
+
+    def describe(self) -> str:
+        parts = [f"{self.pull_request} is {self.pull_request.state}"]
+        parts.append("linked to " + ", ".join(self.linked) if self.linked else "linked to no task")
+        if self.moved:
+            parts.append("moved " + ", ".join(self.moved))
+        if self.stale:
+            parts.append("older than a delivery already applied: states left alone")
+        return "; ".join(parts)
+
+
+def delivery_receive(*, delivery_id: str, event: str, payload: dict[str, Any]) -> tuple[Delivery, bool]:
+    """Store a verified delivery once and queue its processing; returns (delivery, created).
+
+    A repeated ``delivery_id`` returns the stored row untouched (``created`` is False). A
+    ``ping`` is answered and recorded as processed; events other than ``pull_request`` and
+    ``issue_comment`` are recorded as ignored. Processing runs in ``webhooks.jobs`` after
+    the commit, off the request path.
+    """
+    action = payload.get("action") if isinstance(payload.get("action"), str) else ""
+    with transaction.atomic():
+        delivery, created = Delivery.objects.get_or_create(
+            delivery_id=delivery_id, defaults={"event": event, "action": action or "", "payload": payload}
+        )
+        if not created:
+            return delivery, False
+        if event == "ping":
+            _delivery_close(delivery, Delivery.Status.PROCESSED, f"ping: {payload.get('zen', '')}".strip())
+        elif event not in HANDLED_EVENTS:
+            _delivery_close(delivery, Delivery.Status.IGNORED, f"the {event} event is not used here")
+        else:
+            from onboarding.webhooks.jobs import delivery_process_job
+
+            pk = delivery.pk
+            transaction.on_commit(lambda: delivery_process_job.delay(pk))
+    return delivery, True
+
+
+def _delivery_close(delivery: Delivery, status: str, result: str) -> None:
+    delivery.status = status
+    delivery.result = result[:2000]
+    delivery.processed_at = timezone.now()
+    delivery.save(update_fields=["status", "result", "processed_at", "pull_request", "pr_updated_at"])
+
+
+def delivery_process(*, delivery_id: int) -> Delivery:
+    """Apply a stored delivery once; a delivery already processed (or ignored) is left as it is.
+
+    Safe to retry: the row is locked while it is applied, and everything it writes is in the
+    same transaction as its status.
+    """
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+        if delivery.status != Delivery.Status.RECEIVED:
+            return delivery
+        payload = delivery.payload
+        if delivery.event == "pull_request" and isinstance(payload.get("pull_request"), dict):
+            outcome = pull_request_apply(payload=payload, delivery=delivery)
+            delivery.pull_request = outcome.pull_request
+            _delivery_close(delivery, Delivery.Status.PROCESSED, outcome.describe())
+        elif delivery.event == "issue_comment":
+            _delivery_close(delivery, *_comment_apply(payload=payload))
+        else:
+            _delivery_close(delivery, Delivery.Status.IGNORED, "no pull request in the payload")
+    return delivery
+
+
+def _comment_apply(*, payload: dict[str, Any]) -> tuple[str, str]:
+    """A comment on a known pull request is activity: it keeps the linked claim alive."""
+    issue = payload.get("issue") or {}
+    repo = (payload.get("repository") or {}).get("full_name", "")
+    if "pull_request" not in issue:
+        return Delivery.Status.IGNORED, "a comment on an issue, not on a pull request"
+    pr = PullRequest.objects.filter(repo=repo, number=issue.get("number")).first()
+    if pr is None:
+        return Delivery.Status.IGNORED, f"{repo}#{issue.get('number')} is not a tracked pull request"
+    pr.save(update_fields=["updated_at"])
+    return Delivery.Status.PROCESSED, f"activity on {pr}"
+
+
+def _canonical_url(repo: str, number: int) -> str:
+    return f"https://github.com/{repo}/pull/{number}"
+
+
+def _state_of(pr: dict[str, Any]) -> str:
+    if pr.get("merged") or pr.get("merged_at"):
+        return PullRequest.State.MERGED
+    return PullRequest.State.CLOSED if pr.get("state") == "closed" else PullRequest.State.OPEN
+
+
+def op_names_in(text: str) -> set[str]:
+    """The words of ``text`` shaped like CPython op names (``_CALL_TYPE_1``, ``LOAD_ATTR``)."""
+    return set(OP_NAME_RE.findall(text))
+
+
+def tasks_named_in(*, title: str, body: str) -> list[Task]:
+    """The tasks whose name or uop the text names, limited to the campaigns whose issue it cites."""
+    text = f"{title}\n{body}"
+    # A body may be long; the first names (sorted) are plenty, and keep the SQL small.
+    names = sorted(op_names_in(text))[:MAX_NAMES]
+    if not names:
+        return []
+    tasks = Task.objects.filter(Q(name__in=names) | Q(uop__in=names)).exclude(status=Task.Status.RETIRED)
+    issues = {f"gh-{n}" for n in ISSUE_RE.findall(text)}
+    cited = list(Campaign.objects.filter(issue__in=issues).values_list("pk", flat=True)) if issues else []
+    if cited:
+        tasks = tasks.filter(campaign_id__in=cited)
+    return list(tasks.select_related("campaign"))
+
+
+def pull_request_apply(*, payload: dict[str, Any], delivery: Delivery | None = None) -> PullRequestOutcome:
+    """Record the PR of a ``pull_request`` payload, link it to tasks and move their states."""
+    data = payload["pull_request"]
+    repo = (payload.get("repository") or {}).get("full_name") or data["base"]["repo"]["full_name"]
+    number = int(data.get("number") or payload["number"])
+    url = _canonical_url(repo, number)
+    state = _state_of(data)
+    author = ((data.get("user") or {}).get("login") or "").lower()
+    updated_at = parse_datetime(data.get("updated_at") or "") if data.get("updated_at") else None
+    now = timezone.now()
+
+    pr = PullRequest.objects.select_for_update().filter(repo=repo, number=number).first()
+    stale = _is_stale(repo=repo, number=number, updated_at=updated_at, delivery=delivery)
+    if pr is None:
+        pr = PullRequest(repo=repo, number=number, url=url)
+    pr.title = (data.get("title") or "")[:300]
+    if not stale and pr.state != PullRequest.State.MERGED:
+        # A merge is final: no late delivery of an earlier state can take it back.
+        pr.state = state
+        pr.merged_at = parse_datetime(data["merged_at"]) if data.get("merged_at") else None
+    pr.save()
+    if delivery is not None:
+        delivery.pr_updated_at = updated_at
+
+    by_url = Claim.objects.filter(pr_url=url).select_related("task", "contributor")
+    tasks = {c.task.pk: c.task for c in by_url}
+    for task in tasks_named_in(title=data.get("title") or "", body=data.get("body") or ""):
+        tasks.setdefault(task.pk, task)
+    outcome = PullRequestOutcome(pull_request=pr, stale=stale)
+    if tasks:
+        pr.tasks.add(*tasks.values())
+    for task in sorted(tasks.values(), key=lambda t: (t.campaign_id, t.name)):
+        outcome.linked.append(f"{task.campaign.slug}/{task.name}")
+        claim = _claim_worked_on(task=task, url=url, author=author, at=now)
+        if claim is None:
+            continue
+        if pr.claim_id is None:
+            pr.claim = claim
+            pr.save(update_fields=["claim", "updated_at"])
+        if not stale:
+            moved = _task_follow(task=task, pr=pr, at=now)
+            if moved:
+                outcome.moved.append(f"{task.name} → {moved}")
+    return outcome
+
+
+def _is_stale(*, repo: str, number: int, updated_at: dt.datetime | None, delivery: Delivery | None) -> bool:
+    if updated_at is None:
+        return False
+    newer = Delivery.objects.filter(
+        status=Delivery.Status.PROCESSED,
+        pull_request__repo=repo,
+        pull_request__number=number,
+        pr_updated_at__gt=updated_at,
+    )
+    if delivery is not None:
+        newer = newer.exclude(pk=delivery.pk)
+    return newer.exists()
+
+
+def _claim_worked_on(*, task: Task, url: str, author: str, at: dt.datetime) -> Claim | None:
+    """The task's active claim when this PR is its work (URL linked, or opened by the claimant)."""
+    claim = (
+        Claim.objects.select_for_update()
+        .filter(task=task, status=Claim.Status.ACTIVE)
+        .select_related("contributor")
+        .first()
+    )
+    if claim is None:
+        return None
+    if claim.pr_url == url:
+        return claim
+    if author and claim.contributor.github_handle.lower() == author and not claim.pr_url:
+        claim.pr_url = url
+        claim.save(update_fields=["pr_url"])
+        ClaimEvent.objects.create(
+            claim=claim, kind=ClaimEvent.Kind.PR_LINKED, actor=None, at=at, note=f"{url} (from a GitHub webhook)"
+        )
+        return claim
+    return None
+
+
+def _task_follow(*, task: Task, pr: PullRequest, at: dt.datetime) -> str | None:
+    """Move a claimed task to follow its pull request's state; returns the new status, if any."""
+    task.refresh_from_db(fields=["status"])
+    if pr.state == PullRequest.State.OPEN and task.status == Task.Status.CLAIMED:
+        target, why = Task.Status.IN_REVIEW, f"pull request {pr} is open"
+    elif pr.state == PullRequest.State.CLOSED and task.status == Task.Status.IN_REVIEW:
+        if _other_open_pull_requests(task=task, pr=pr):
+            return None
+        target, why = Task.Status.CLAIMED, f"pull request {pr} was closed without merging"
+    else:
+        return None
+    task_status_set(task=task, to_status=target, reason=why, at=at)
+    return str(target)
+
+
+def _other_open_pull_requests(*, task: Task, pr: PullRequest) -> bool:
+    return task.pull_requests.filter(state=PullRequest.State.OPEN).exclude(pk=pr.pk).exists()

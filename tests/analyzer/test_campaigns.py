@@ -1,0 +1,175 @@
+"""Campaign rules checked against real history: conversions CPython merged between snapshots."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from analyzer.analysis import analyze, analyze_tree
+from analyzer.campaigns import REGISTRY, get, run_all
+from analyzer.campaigns.base import Finding
+from analyzer.campaigns.refcount import is_pop_top_family
+from analyzer.source import Source, SourceTree
+from tests.conftest import CPYTHON_DIR
+
+
+@cache
+def findings(label: str, slug: str) -> dict[str, Finding]:
+    result = run_all(analyze(CPYTHON_DIR / label), [slug])[slug]
+    return {f.name: f for f in result.findings}
+
+
+# Conversions merged for gh-134584 between 3.15a-2025-08 and 3.15a-2026-02 (DSL-NOTES.md s. 9:
+# UNARY_NEGATIVE, BINARY_OP_ADD_INT, TO_BOOL_INT, COMPARE_OP_INT, LOAD_ATTR_INSTANCE_VALUE,
+# CONTAINS_OP_SET, BINARY_OP, CALL_LEN, STORE_FAST; IS_OP from gh-143171).
+CONVERTED_2025_08_TO_2026_02 = [
+    "UNARY_NEGATIVE", "UNARY_INVERT", "BINARY_OP_ADD_INT", "BINARY_OP_SUBTRACT_INT", "BINARY_OP_MULTIPLY_INT",
+    "BINARY_OP_ADD_FLOAT", "BINARY_OP_ADD_UNICODE", "TO_BOOL_INT", "COMPARE_OP_INT", "COMPARE_OP_STR",
+    "LOAD_ATTR_INSTANCE_VALUE", "LOAD_ATTR_MODULE", "LOAD_ATTR_SLOT", "LOAD_ATTR_WITH_HINT",
+    "CONTAINS_OP_SET", "BINARY_OP", "CALL_LEN", "CALL_BUILTIN_O", "CALL_STR_1", "CALL_TUPLE_1",
+    "CALL_TYPE_1", "CALL_LIST_APPEND", "STORE_FAST", "IS_OP",
+]
+# ... and between 3.15a-2026-02 and main-2026-06 (DSL-NOTES.md s. 8 and 9, item 10).
+CONVERTED_2026_02_TO_2026_06 = [
+    "LIST_EXTEND", "SET_UPDATE", "DICT_UPDATE", "DICT_MERGE", "CALL_INTRINSIC_1", "CALL_INTRINSIC_2",
+    "MAKE_FUNCTION", "MATCH_CLASS", "CALL_METHOD_DESCRIPTOR_NOARGS",
+]
+# Still releasing inline in main-2026-06 (DSL-NOTES.md section 8).
+STILL_TODO = ["BINARY_SLICE", "STORE_SUBSCR", "STORE_ATTR", "COMPARE_OP", "TO_BOOL", "LOAD_ATTR", "SEND",
+              "UNPACK_SEQUENCE_TUPLE", "UNPACK_SEQUENCE_LIST", "FORMAT_SIMPLE", "FORMAT_WITH_SPEC",
+              "BUILD_SLICE", "CONVERT_VALUE", "STORE_NAME"]
+
+
+@pytest.mark.parametrize("name", CONVERTED_2025_08_TO_2026_02)
+def test_refcount_conversions_merged_by_2026_02_flip_todo_to_done(name):
+    before, after = findings("3.15a-2025-08", "refcount")[name], findings("3.15a-2026-02", "refcount")[name]
+    assert (before.status, after.status) == ("todo", "done"), (before.summary, after.summary)
+
+
+@pytest.mark.parametrize("name", CONVERTED_2026_02_TO_2026_06)
+def test_refcount_conversions_merged_by_2026_06_flip_todo_to_done(name):
+    before, after = findings("3.15a-2026-02", "refcount")[name], findings("main-2026-06", "refcount")[name]
+    assert (before.status, after.status) == ("todo", "done"), (before.summary, after.summary)
+
+
+@pytest.mark.parametrize("name", STILL_TODO)
+def test_ops_still_releasing_inline_in_2026_06_are_todo_in_every_3_15_snapshot(name):
+    for label in ("3.15a-2025-08", "3.15a-2026-02", "main-2026-06"):
+        assert findings(label, "refcount")[name].status == "todo", label
+
+
+def test_unconverted_ops_keep_their_status_between_snapshots():
+    before, after = findings("3.15a-2026-02", "refcount"), findings("main-2026-06", "refcount")
+    unchanged = [n for n in before if n in after and before[n].status == after[n].status]
+    flipped_back = [n for n in before if n in after and (before[n].status, after[n].status) == ("done", "todo")]
+    assert flipped_back == []
+    assert len(unchanged) > 0.9 * len(set(before) & set(after))
+
+
+def test_instruction_turned_macro_keeps_its_task_name_with_the_uop_in_evidence():
+    before, after = findings("3.15a-2025-08", "refcount")["IS_OP"], findings("3.15a-2026-02", "refcount")["IS_OP"]
+    assert (before.kind, before.uop) == ("inst", "IS_OP")
+    assert (after.kind, after.uop) == ("macro", "_IS_OP")
+    texts = [e.text for e in after.evidence]
+    assert any(t == "macro(IS_OP) = _IS_OP + POP_TOP + POP_TOP;" for t in texts)
+    assert "_IS_OP" not in findings("3.15a-2026-02", "refcount")
+
+
+def test_store_fast_task_follows_its_new_uop_swap_fast():
+    after = findings("3.15a-2026-02", "refcount")["STORE_FAST"]
+    assert after.uop == "_SWAP_FAST" and after.status == "done"
+    before = findings("3.15a-2025-08", "refcount")["STORE_FAST"]
+    assert any("PyStackRef_XCLOSE" in e.text and "replaces" in e.note for e in before.evidence)
+
+
+def test_done_evidence_shows_the_forwarding_and_the_release_uops():
+    f = findings("3.15a-2026-02", "refcount")["BINARY_OP_ADD_INT"]
+    texts = " | ".join(e.text for e in f.evidence)
+    assert "l = left;" in texts and "r = right;" in texts and "_POP_TOP_INT + _POP_TOP_INT" in texts
+
+
+def test_todo_evidence_points_at_the_inline_release():
+    f = findings("main-2026-06", "refcount")["BINARY_SLICE"]
+    closes = [e for e in f.evidence if "inline" in e.note]
+    assert closes and all("CLOSE" in e.text or "DECREF" in e.text for e in closes)
+
+
+def test_legacy_2024_decrefs_count_as_inline_releases():
+    f = findings("3.14a-2024-06", "refcount")["BINARY_OP_ADD_INT"]
+    assert f.status == "todo" and "_Py_DECREF_SPECIALIZED" in f.summary
+    assert findings("3.14a-2024-06", "refcount")["UNARY_NEGATIVE"].summary.endswith("`DECREF_INPUTS`")
+
+
+def test_helpers_that_consume_inputs_are_inline_releases():
+    f = findings("3.14.7-release", "refcount")["BINARY_OP_ADD_FLOAT"]
+    assert f.status == "todo" and "_PyFloat_FromDouble_ConsumeInputs" in f.summary
+
+
+def test_tier2_variants_follow_the_uop_they_stand_in_for():
+    f = findings("main-2026-06", "refcount")
+    assert f["_BINARY_OP_ADD_INT_INPLACE"].status == "done"
+    assert "`_BINARY_OP_ADD_INT`" in f["_BINARY_OP_ADD_INT_INPLACE"].summary
+    assert findings("3.15a-2026-02", "refcount")["_LOAD_CONST_UNDER_INLINE"].status == "not_applicable"
+
+
+def test_release_uops_themselves_are_not_applicable():
+    f = findings("main-2026-06", "refcount")
+    assert f["_POP_TOP_INT"].status == "not_applicable"
+    assert is_pop_top_family("_POP_TOP_FLOAT") and not is_pop_top_family("_POP_TOP_LOAD_CONST_INLINE")
+
+
+def test_optimizer_campaign_is_not_evaluated_without_optimizer_file():
+    result = run_all(analyze(CPYTHON_DIR / "3.15a-2025-07"), ["optimizer"])["optimizer"]
+    assert not result.evaluated and result.findings == () and "optimizer_bytecodes.c" in result.note
+
+
+def test_optimizer_case_added_between_snapshots_flips_to_done():
+    before, after = findings("3.15a-2025-08", "optimizer"), findings("3.15a-2026-02", "optimizer")
+    flipped = sorted(n for n in before if n in after and (before[n].status, after[n].status) == ("todo", "done"))
+    assert flipped, "CPython added optimizer cases between these snapshots"
+    for name in flipped:
+        assert any("abstract interpretation case" in e.note for e in after[name].evidence)
+
+
+def test_optimizer_tier1_only_uops_are_not_applicable():
+    f = findings("main-2026-06", "optimizer")
+    assert f["_SPECIALIZE_BINARY_OP"].status == "not_applicable"
+    assert "specializing" in f["_SPECIALIZE_BINARY_OP"].summary
+
+
+def test_optimizer_counts_match_the_measured_coverage():
+    result = {f.status for f in findings("main-2026-06", "optimizer").values()}
+    assert result == {"todo", "done", "not_applicable"}
+    done = [n for n, f in findings("main-2026-06", "optimizer").items() if f.status == "done"]
+    # 228 cases in optimizer_bytecodes.c, 25 of them for inst-derived uops (DSL-NOTES.md s. 8).
+    assert len(done) == 228 - 25
+
+
+def test_registry_lists_both_campaigns_and_unknown_slug_is_a_clear_error():
+    assert list(REGISTRY) == ["refcount", "optimizer"]
+    with pytest.raises(KeyError, match="unknown campaign 'nope' \\(known: refcount, optimizer\\)"):
+        get("nope")
+
+
+def test_inline_snippet_converted_versus_unconverted():
+    text = """// BEGIN BYTECODES //
+        op(_OLD, (left, right -- res)) {
+            res = PyStackRef_FromPyObjectSteal(PyNumber_Add(left, right));
+            PyStackRef_CLOSE(left);
+            DECREF_INPUTS();
+        }
+        op(_NEW, (left, right -- res, l, r)) {
+            res = left;
+            l = left;
+            r = right;
+            INPUTS_DEAD();
+        }
+        macro(OLD) = _OLD;
+        macro(NEW) = _NEW + POP_TOP + _POP_TOP_INT;
+// END BYTECODES //
+"""
+    tree = SourceTree(None, Source.from_text(text, name="Python/bytecodes.c"), None, None)
+    result = {f.name: f for f in get("refcount").run(analyze_tree(tree)).findings}
+    assert (result["OLD"].status, result["NEW"].status) == ("todo", "done")
+    assert {e.line for e in result["OLD"].evidence if "inline" in e.note} == {4, 5}

@@ -1,0 +1,96 @@
+"""The command line: formats, the JSON contract, exit codes and error rendering."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from analyzer.cli import main
+from tests.conftest import CPYTHON_DIR, ROOT
+
+NEWEST = CPYTHON_DIR / "main-2026-06"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "analyzer", *args], cwd=ROOT, capture_output=True,
+                          text=True, check=False)
+
+
+def test_json_output_follows_the_contract(capsys):
+    assert main([str(NEWEST), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) >= {"source", "counts", "warnings", "campaigns"}
+    assert set(doc["source"]) >= {"bytecodes", "optimizer", "sha256"}
+    assert doc["source"]["sha256"] == "c1fe70f129c18a6d7851356614200e43927e82416379f7f6ab6b789d5b4a7453"
+    assert doc["counts"] == {"inst": 96, "op": 332, "macro": 139, "family": 18, "pseudo": 11, "label": 8}
+    refcount = doc["campaigns"]["refcount"]
+    assert (refcount["title"], refcount["issue"]) == ("Eliminate redundant refcounting in the JIT", "gh-134584")
+    finding = refcount["findings"][0]
+    assert set(finding) >= {"name", "kind", "status", "file", "line", "difficulty", "reasons", "evidence"}
+    assert doc["campaigns"]["optimizer"]["issue"] == "gh-131798"
+
+
+def test_campaign_option_selects_campaigns(capsys):
+    assert main([str(NEWEST), "--format", "json", "--campaign", "optimizer"]) == 0
+    assert list(json.loads(capsys.readouterr().out)["campaigns"]) == ["optimizer"]
+
+
+def test_text_summary_gives_counts_and_progress(capsys):
+    assert main([str(NEWEST / "Python" / "bytecodes.c")]) == 0
+    out = capsys.readouterr().out
+    assert "definitions: 96 inst, 332 op, 139 macro, 18 family, 11 pseudo, 8 label" in out
+    assert "refcount (gh-134584" in out and " todo, " in out
+
+
+def test_markdown_is_a_checklist_with_permalinks(capsys):
+    sha = "0dede27d1b7e89194875eaa531383394cb6206aa"
+    assert main([str(NEWEST), "--campaign", "refcount", "--format", "markdown", "--commit", sha]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# Eliminate redundant refcounting in the JIT (gh-134584)")
+    assert f"https://github.com/python/cpython/blob/{sha}/Python/bytecodes.c#L" in out
+    assert "- [ ] `BINARY_SLICE`" in out and "<!-- task:refcount:BINARY_SLICE -->" in out
+
+
+def test_malformed_input_exits_2_with_location_line_and_caret(tmp_path):
+    bad = tmp_path / "bytecodes.c"
+    bad.write_text("// BEGIN BYTECODES //\nop(_A, (value -- res) {\n}\n// END BYTECODES //\n")
+    proc = run(str(bad))
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        f"{bad}:2:23: expected ')' to close the op(_A, ...) header, found '{{'",
+        "    op(_A, (value -- res) {",
+        "                          ^",
+    ]
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("make", ["missing", "directory", "binary"])
+def test_unreadable_input_exits_2_with_a_clear_message(tmp_path, make):
+    target = tmp_path / "x"
+    if make == "directory":
+        target.mkdir()
+    elif make == "binary":
+        target.write_bytes(b"\xff\xfe\x00")
+    proc = run(str(target))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    expected = {"missing": "no such file or directory", "directory": "not a CPython source tree",
+                "binary": "not UTF-8 text"}[make]
+    assert proc.stderr.startswith(f"error: {target}: {expected}")
+
+
+def test_unknown_campaign_is_a_usage_error():
+    proc = run(str(NEWEST), "--campaign", "nope")
+    assert proc.returncode == 2 and "invalid choice: 'nope'" in proc.stderr
+
+
+def test_model_errors_exit_1_and_are_located(tmp_path):
+    src = tmp_path / "bytecodes.c"
+    src.write_text("// BEGIN BYTECODES //\nmacro(A) = _MISSING;\n// END BYTECODES //\n")
+    proc = run(str(src), "--format", "json")
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["errors"][0]["line"] == 2
+    assert f"{src}:2:12: error: macro(A) uses '_MISSING', which is not a defined op or inst" in proc.stderr

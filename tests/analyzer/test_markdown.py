@@ -1,0 +1,130 @@
+"""Mega-issue Markdown and task guides: golden files per snapshot, GFM task-list structure.
+
+Golden files live in tests/golden/ and change only on purpose:
+``UPDATE_GOLDEN=1 python -m pytest tests/analyzer/test_markdown.py`` rewrites them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import cache
+
+import pytest
+from markdown_it import MarkdownIt
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from analyzer.analysis import analyze
+from analyzer.campaigns import REGISTRY, CampaignResult, run_all
+from analyzer.history import closest_conversion, conversions_between
+from analyzer.markdown import ClaimInfo, render_guide, render_megaissue, render_megaissue_parts
+from analyzer.testopt import scan_test_opt
+from tests.conftest import CPYTHON_DIR, ROOT, SHARED_DIR, SNAPSHOTS
+
+GOLDEN = ROOT / "tests" / "golden"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+#: Commits from shared/cpython/PROVENANCE.md, for permalinks.
+COMMITS = {
+    "3.14a-2024-06": "209735649fb7558a003b6c25013bb1a7e22480a6",
+    "3.13.0-release": "v3.13.0",  # a release tree imported elsewhere: use the tag
+    "3.14.7-release": "v3.14.7",
+    "3.15a-2025-07": "1d17c3edee0ba34dbaf8d9ea3eb32a317493d86c",
+    "3.15a-2025-08": "992ac089f38a2b3a7b8c713e2533078eb5a6664b",
+    "3.15a-2026-02": "e0dfd01f6aeaf3627cb081b5046f6d6407ef9139",
+    "main-2026-06": "0dede27d1b7e89194875eaa531383394cb6206aa",
+}
+TASK_ID_RE = re.compile(r"<!-- task:([a-z_]+):([A-Za-z0-9_]+) -->")
+
+
+@cache
+def results(label: str) -> dict[str, CampaignResult]:
+    return run_all(analyze(CPYTHON_DIR / label))
+
+
+def parse_items(markdown: str) -> list[tuple[bool, str]]:
+    """(checked, inline text) of every GFM task-list item, as markdown-it-py sees them."""
+    md = MarkdownIt("gfm-like").use(tasklists_plugin)
+    tokens = md.parse(markdown)
+    items = []
+    for i, tok in enumerate(tokens):
+        if tok.type == "list_item_open" and "task-list-item" in (tok.attrGet("class") or ""):
+            inline = next(t for t in tokens[i:] if t.type == "inline")
+            items.append(("checked" in inline.children[0].content if inline.children else False, inline.content))
+    return items
+
+
+@pytest.mark.parametrize("slug", list(REGISTRY))
+@pytest.mark.parametrize("label", SNAPSHOTS)
+def test_megaissue_matches_its_golden_file(label, slug):
+    text = render_megaissue(results(label)[slug], commit=COMMITS.get(label))
+    path = GOLDEN / f"{label}.{slug}.md"
+    if UPDATE or not path.exists():
+        assert UPDATE, f"{path} is missing: run UPDATE_GOLDEN=1 python -m pytest {__file__}"
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+@pytest.mark.parametrize("slug", list(REGISTRY))
+@pytest.mark.parametrize("label", SNAPSHOTS)
+def test_checklist_is_a_gfm_task_list_with_each_task_once(label, slug):
+    result = results(label)[slug]
+    text = render_megaissue(result, commit=COMMITS.get(label))
+    items = parse_items(text)
+    listed = [f for f in result.findings if f.status in ("todo", "done")]
+    assert len(items) == len(listed)
+    ids = TASK_ID_RE.findall(text)
+    assert len(ids) == len(set(ids)) == len(listed)
+    assert {name for _, name in ids} == {f.name for f in listed}
+    by_name = {f.name: f for f in listed}
+    for checked, content in items:
+        name = re.search(r"`([A-Za-z0-9_]+)`", content).group(1)
+        assert checked == (by_name[name].status == "done"), content
+
+
+def test_checklist_items_carry_claimant_and_pull_request():
+    result = results("main-2026-06")["refcount"]
+    claims = {"BINARY_SLICE": ClaimInfo("octocat", "https://github.com/python/cpython/pull/1")}
+    text = render_megaissue(result, commit=COMMITS["main-2026-06"], claims=claims)
+    line = next(ln for ln in text.splitlines() if "task:refcount:BINARY_SLICE " in ln)
+    assert "@octocat" in line and "https://github.com/python/cpython/pull/1" in line
+    assert line.startswith("- [ ] `BINARY_SLICE` (uop `_BINARY_SLICE`) · hard · [Python/bytecodes.c#L")
+
+
+def test_long_checklist_is_split_into_parts_that_link_each_other():
+    result = results("main-2026-06")["refcount"]
+    parts = render_megaissue_parts(result, limit=8000, part_urls=["https://x/1", "https://x/2", "https://x/3"])
+    assert len(parts) > 2
+    assert all(len(p) <= 8000 for p in parts)
+    assert parts[0].startswith("# Eliminate redundant refcounting in the JIT")
+    assert "Part 2 of" in parts[1] and "[part 1](https://x/1)" in parts[1]
+    ids = [i for p in parts for i in TASK_ID_RE.findall(p)]
+    assert len(ids) == len(set(ids)) == result.count("todo") + result.count("done")
+
+
+def test_real_checklist_fits_one_github_issue():
+    for label in SNAPSHOTS:
+        for result in results(label).values():
+            assert len(render_megaissue_parts(result)) == 1
+
+
+def test_guide_for_a_todo_task_has_every_step_and_a_worked_example():
+    old, new = analyze(CPYTHON_DIR / "3.15a-2026-02"), analyze(CPYTHON_DIR / "main-2026-06")
+    finding = next(f for f in results("main-2026-06")["refcount"].findings if f.name == "FORMAT_SIMPLE")
+    example = closest_conversion(finding, new, conversions_between(old, new, "refcount"))
+    tests = scan_test_opt(SHARED_DIR / "cpython-py" / "cocolato-56960c48" / "Lib/test/test_capi/test_opt.py")
+    guide = render_guide(finding, new, commit=COMMITS["main-2026-06"], tests=tests, example=example)
+    assert "Target: `op(_FORMAT_SIMPLE, (value -- res, v))`" in guide
+    assert "macro(FORMAT_SIMPLE) = _FORMAT_SIMPLE + POP_TOP;" in guide
+    assert "make regen-cases" in guide and "./python -m test test_capi.test_opt" in guide
+    assert "`gh-134584: Eliminate redundant refcounting from FORMAT_SIMPLE`" in guide
+    assert example is not None and example.shape.inputs == 1
+    assert f"`{example.name}` had the same shape" in guide and "After:" in guide
+    assert f"blob/{COMMITS['main-2026-06']}/Python/bytecodes.c#L{finding.line}-L{finding.end_line}" in guide
+
+
+def test_guide_uses_typed_release_when_a_guard_proves_the_type():
+    old = analyze(CPYTHON_DIR / "3.15a-2025-08")
+    finding = next(f for f in run_all(old, ["refcount"])["refcount"].findings if f.name == "BINARY_OP_ADD_INT")
+    guide = render_guide(finding, old)
+    assert "Target: `op(_BINARY_OP_ADD_INT, (left, right -- res, l, r))`" in guide
+    assert "add `_POP_TOP_INT + _POP_TOP_INT` right after `_BINARY_OP_ADD_INT`" in guide

@@ -1,0 +1,33 @@
+"""Shared test fixtures: where the real CPython snapshots live."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The shared corpus (real CPython snapshots, pyperf results, webhook payloads).
+#: Override with JIT_SHARED_DIR; the default is ../shared beside the project.
+SHARED_DIR = Path(os.environ.get("JIT_SHARED_DIR", ROOT.parent / "shared")).resolve()
+CPYTHON_DIR = SHARED_DIR / "cpython"
+SNAPSHOTS = sorted(p.name for p in CPYTHON_DIR.iterdir() if p.is_dir()) if CPYTHON_DIR.is_dir() else []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not CPYTHON_DIR.is_dir():
+        raise pytest.UsageError(
+            f"the shared corpus is missing: {CPYTHON_DIR} does not exist; "
+            "set JIT_SHARED_DIR to the folder holding cpython/, benchmarks/ and github-webhooks/"
+        )
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    return SHARED_DIR
+
+
+@pytest.fixture(scope="session")
+def cpython_dir() -> Path:
+    return CPYTHON_DIR

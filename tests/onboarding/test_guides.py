@@ -1,0 +1,43 @@
+"""Task guides: written by the scan from the real code, shown on the task page as Markdown."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from onboarding.campaigns.models import Task
+
+pytestmark = pytest.mark.usefixtures("demo_history")
+
+
+def test_scan_writes_a_guide_with_a_worked_example_from_the_previous_snapshot(db):
+    task = Task.objects.get(campaign__slug="refcount", name="FORMAT_SIMPLE")
+    assert task.status == Task.Status.TODO
+    assert task.guide.startswith("## `FORMAT_SIMPLE`: Eliminate redundant refcounting in the JIT (gh-134584)")
+    assert "Target: `op(_FORMAT_SIMPLE, (value -- res, v))`" in task.guide
+    # main-2026-06 was scanned after 3.15a-2026-02: its conversions are the examples.
+    assert "### Worked example" in task.guide and "converted between the two scanned snapshots" in task.guide
+
+
+def test_not_applicable_tasks_get_no_guide(db):
+    task = Task.objects.filter(campaign__slug="refcount", status=Task.Status.NOT_APPLICABLE).first()
+    assert task is not None and task.guide == ""
+
+
+def test_task_page_renders_the_guide_with_highlighted_code_and_no_raw_html(client, db):
+    task = Task.objects.get(campaign__slug="refcount", name="FORMAT_SIMPLE")
+    response = client.get(reverse("web:task", args=["refcount", task.name]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="guide-heading"' in html
+    assert '<pre class="highlight"><code><span class="n">macro</span>' in html
+    assert "<!-- task:" not in html
+
+
+def test_task_page_links_the_definition_at_the_scanned_commit(client, db):
+    task = Task.objects.get(campaign__slug="refcount", name="FORMAT_SIMPLE")
+    snapshot = task.last_snapshot
+    html = client.get(reverse("web:task", args=["refcount", task.name])).content.decode()
+    expected = (f"https://github.com/{snapshot.repository}/blob/{snapshot.commit}/Python/bytecodes.c"
+                f"#L{task.line}-L{task.end_line}")
+    assert snapshot.commit and f'href="{expected}"' in html

@@ -1,0 +1,185 @@
+"""The speedup series per machine, the chart, and what merged conversions did."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from onboarding.speedups.charts import speedup_chart_svg
+from onboarding.speedups.models import BenchmarkRun
+from onboarding.speedups.selectors import conversion_attribution_list, conversion_merged_list, speedup_series
+from onboarding.speedups.services import benchmark_run_import
+from tests.speedups.conftest import FC_20221112, FC_20221119, JIT_DEFAULT, JIT_JIT
+
+pytestmark = pytest.mark.django_db
+
+LATER_COMMIT = "f" * 40
+LATER_DATE = "2026-09-01T00:00:00+00:00"
+UTC = dt.UTC
+
+
+def import_path(path: Path, **options: str) -> BenchmarkRun:
+    return benchmark_run_import(content=path.read_bytes(), file_name=path.name, **options).run
+
+
+@pytest.fixture
+def later_pair(derived_file: Callable[..., Path]) -> tuple[BenchmarkRun, BenchmarkRun]:
+    """A default/JIT pair of a later commit: the real values, with every JIT value × 0.8 (25 % faster)."""
+    default = import_path(derived_file(JIT_DEFAULT, commit_id=LATER_COMMIT, commit_date=LATER_DATE))
+    jit = import_path(derived_file(JIT_JIT, commit_id=LATER_COMMIT, commit_date=LATER_DATE, scale=0.8))
+    return default, jit
+
+
+def test_the_series_has_one_point_per_commit_and_machine(jit_pair: tuple[BenchmarkRun, BenchmarkRun]) -> None:
+    series = speedup_series(baseline_build="default", candidate_build="jit")
+
+    [point] = series.points["vm"]
+    assert point.commit_id.startswith("0edaa75")
+    assert point.date == dt.datetime(2026, 8, 11, 6, 9, 43, tzinfo=UTC)
+    assert round(1 / point.comparison.geometric_mean, 5) == 1.00698
+    assert series.left_out == []
+
+
+def test_the_series_leaves_out_pairs_that_are_not_comparable_and_says_why(
+    derived_file: Callable[..., Path], import_file: Callable[..., BenchmarkRun]
+) -> None:
+    import_file(JIT_DEFAULT, machine="vm")
+    import_path(derived_file(JIT_JIT, commit_id="0edaa75d86fbd8907f132ae567e4df8d31691849", commit_date=LATER_DATE))
+    BenchmarkRun.objects.filter(build="jit").update(compiler="clang 19")
+
+    series = speedup_series(baseline_build="default", candidate_build="jit")
+
+    assert series.is_empty
+    [left_out] = series.left_out
+    assert left_out.reasons == ("compiler differs: 'GCC 12.2.0' (baseline) vs 'clang 19' (candidate)",)
+
+
+def test_the_series_of_one_benchmark_plots_its_own_ratio(jit_pair: tuple[BenchmarkRun, BenchmarkRun]) -> None:
+    series = speedup_series(baseline_build="default", candidate_build="jit", benchmark="richards")
+
+    [point] = series.points["vm"]
+    assert [bench.name for bench in point.comparison.benchmarks] == ["richards"]
+    assert round(point.comparison.geometric_mean, 3) == 1.334
+
+
+def test_the_series_ignores_runs_without_a_commit(import_file: Callable[..., BenchmarkRun]) -> None:
+    import_file(FC_20221112, build="default")
+    import_file(FC_20221119, build="jit")  # another commit: no pair
+
+    assert speedup_series(baseline_build="default", candidate_build="jit").is_empty
+
+
+def test_the_chart_is_inline_svg_with_both_target_lines_and_no_external_script(
+    jit_pair: tuple[BenchmarkRun, BenchmarkRun],
+) -> None:
+    series = speedup_series(baseline_build="default", candidate_build="jit")
+
+    svg = speedup_chart_svg(series, markers=[], title="jit against default")
+
+    assert svg.startswith("<svg")
+    assert "target: 5% faster" in svg and "target: 10% faster" in svg
+    assert ">vm<" in svg
+    assert "merged conversion" not in svg
+    assert not re.search(r"<script[^>]+src=", svg)
+    assert "0edaa75: 1.01x slower" in svg
+
+
+def test_the_chart_marks_merged_conversions(
+    jit_pair: tuple[BenchmarkRun, BenchmarkRun], merged_pull_request: Callable[..., object]
+) -> None:
+    merged_pull_request(dt.datetime(2026, 8, 20, tzinfo=UTC), number=140123)
+    series = speedup_series(baseline_build="default", candidate_build="jit")
+
+    svg = speedup_chart_svg(series, markers=conversion_merged_list(), title="jit against default")
+
+    assert "merged conversion" in svg
+    assert "python/cpython#140123: Convert _BINARY_OP_ADD_INT" in svg
+
+
+def test_an_empty_series_draws_no_chart(db: None) -> None:
+    series = speedup_series(baseline_build="default", candidate_build="jit")
+
+    assert speedup_chart_svg(series, markers=[], title="t") == ""
+
+
+def test_only_merged_pull_requests_with_a_merge_date_are_conversions_to_mark(
+    merged_pull_request: Callable[..., object],
+) -> None:
+    merged_pull_request(dt.datetime(2026, 8, 20, tzinfo=UTC), number=1)
+    open_pr = merged_pull_request(dt.datetime(2026, 8, 21, tzinfo=UTC), number=2)
+    open_pr.state, open_pr.merged_at = "open", None
+    open_pr.save()
+
+    assert [conversion.pull_request.number for conversion in conversion_merged_list()] == [1]
+
+
+def test_attribution_without_runs_on_both_sides_of_the_merge_is_not_enough_data(
+    jit_pair: tuple[BenchmarkRun, BenchmarkRun], merged_pull_request: Callable[..., object]
+) -> None:
+    merged_pull_request(dt.datetime(2026, 8, 20, tzinfo=UTC))
+    series = speedup_series(baseline_build="default", candidate_build="jit")
+
+    [attribution] = conversion_attribution_list(series=series)
+
+    assert attribution.delta is None
+    assert attribution.note == "not enough data: no runs on vm after the merge"
+
+
+def test_attribution_without_any_pair_is_not_enough_data(merged_pull_request: Callable[..., object]) -> None:
+    merged_pull_request(dt.datetime(2026, 8, 20, tzinfo=UTC))
+
+    [attribution] = conversion_attribution_list(series=speedup_series(baseline_build="default", candidate_build="jit"))
+
+    assert attribution.note.startswith("not enough data: no comparable jit and default runs")
+
+
+def test_attribution_measures_the_speedup_change_across_the_merge_with_its_noise(
+    jit_pair: tuple[BenchmarkRun, BenchmarkRun],
+    later_pair: tuple[BenchmarkRun, BenchmarkRun],
+    merged_pull_request: Callable[..., object],
+) -> None:
+    merged_pull_request(dt.datetime(2026, 8, 20, tzinfo=UTC))
+    series = speedup_series(baseline_build="default", candidate_build="jit")
+
+    [attribution] = conversion_attribution_list(series=series)
+
+    assert attribution.before is not None and attribution.before.commit_id.startswith("0edaa75")
+    assert attribution.after is not None and attribution.after.commit_id == LATER_COMMIT
+    assert attribution.delta == pytest.approx(1.25)
+    assert attribution.low is not None and attribution.high is not None
+    assert attribution.low < 1.25 < attribution.high
+    assert attribution.beyond_noise
+    assert attribution.benchmark_count == 15
+
+
+def test_attribution_of_no_change_is_within_noise(
+    jit_pair: tuple[BenchmarkRun, BenchmarkRun],
+    derived_file: Callable[..., Path],
+    merged_pull_request: Callable[..., object],
+) -> None:
+    import_path(derived_file(JIT_DEFAULT, commit_id=LATER_COMMIT, commit_date=LATER_DATE))
+    import_path(derived_file(JIT_JIT, commit_id=LATER_COMMIT, commit_date=LATER_DATE, scale=1.0))
+    merged_pull_request(dt.datetime(2026, 8, 20, tzinfo=UTC))
+
+    [attribution] = conversion_attribution_list(series=speedup_series(baseline_build="default", candidate_build="jit"))
+
+    assert attribution.delta == pytest.approx(1.0)
+    assert not attribution.beyond_noise
+
+
+def test_attribution_skips_runs_that_are_not_comparable_across_the_merge(
+    jit_pair: tuple[BenchmarkRun, BenchmarkRun],
+    later_pair: tuple[BenchmarkRun, BenchmarkRun],
+    merged_pull_request: Callable[..., object],
+) -> None:
+    BenchmarkRun.objects.filter(commit_id=LATER_COMMIT).update(performance_version="1.15.0")
+    merged_pull_request(dt.datetime(2026, 8, 20, tzinfo=UTC))
+
+    [attribution] = conversion_attribution_list(series=speedup_series(baseline_build="default", candidate_build="jit"))
+
+    assert attribution.delta is None
+    assert "not comparable" in attribution.note
