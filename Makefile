@@ -3,7 +3,7 @@
 #   make demo   set up .venv, migrate SQLite, load demo users, scan real CPython sources
 #               (CPYTHON_SRC, else the shared snapshots of main), serve http://127.0.0.1:$(PORT)
 #   make test   set up .venv with the test tools and run the whole suite (tests/)
-#   make lint   ruff over the project, and a check that migrations match the models
+#   make lint   ruff (lint and format) over the project, and a check that migrations match the models
 
 PYTHON ?= python3
 VENV := .venv
@@ -68,4 +68,5 @@ test: setup-dev
 
 lint: setup-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(DEMO) manage.py makemigrations --check --dry-run

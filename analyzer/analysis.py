@@ -13,6 +13,7 @@ from analyzer.source import Source, SourceTree, load_tree
 
 __all__ = ["Analysis", "analyze", "analyze_tree", "check_model"]
 
+
 @dataclass(frozen=True)
 class Analysis:
     """Everything known about one snapshot: parsed files, name tables and diagnostics.
@@ -140,10 +141,7 @@ _AUXILIARY_PREFIXES = ("_GUARD_", "_CHECK_", "_SPECIALIZE_", "_RECORD_", "_DEOPT
 
 
 def _primary_part(macro: Macro) -> str | None:
-    work = [
-        n for n in macro.uop_names()
-        if not n.startswith(_AUXILIARY_PREFIXES) and "POP_TOP" not in n and n != "NOP"
-    ]
+    work = [n for n in macro.uop_names() if not n.startswith(_AUXILIARY_PREFIXES) and "POP_TOP" not in n and n != "NOP"]
     return work[0] if len(work) == 1 else None
 
 
@@ -159,8 +157,9 @@ def check_model(analysis: Analysis) -> tuple[Diagnostic, ...]:
     errors: list[Diagnostic] = []
     src = analysis.tree.bytecodes
 
-    def error(message: str, file: str, line: int, column: int = 1, source: Source | None = src,
-              severity: str = "error") -> None:
+    def error(
+        message: str, file: str, line: int, column: int = 1, source: Source | None = src, severity: str = "error"
+    ) -> None:
         text = source.line_text(line) if source is not None else None
         if column == 1 and text:
             column = len(text) - len(text.lstrip()) + 1
@@ -173,16 +172,25 @@ def check_model(analysis: Analysis) -> tuple[Diagnostic, ...]:
         if key in seen:
             # CPython's own main (June 2026) defines macro(FOR_ITER) twice; the cases
             # generator keeps the later one, and so do the name tables here.
-            error(f"{kind} '{d.name}' is defined again (first at line {seen[key]}); the later "
-                  "definition is used, as in Tools/cases_generator", d.file, d.line, severity="warning")
+            error(
+                f"{kind} '{d.name}' is defined again (first at line {seen[key]}); the later "
+                "definition is used, as in Tools/cases_generator",
+                d.file,
+                d.line,
+                severity="warning",
+            )
         else:
             seen[key] = d.line
     uops = analysis.ops.keys() | analysis.insts.keys()
     for m in analysis.macros.values():
         for part in m.parts:
             if part.kind == "uop" and part.name not in uops and part.name not in analysis.macros:
-                error(f"macro({m.name}) uses '{part.name}', which is not a defined op or inst",
-                      m.file, part.line, part.column)
+                error(
+                    f"macro({m.name}) uses '{part.name}', which is not a defined op or inst",
+                    m.file,
+                    part.line,
+                    part.column,
+                )
     for fam in analysis.families.values():
         if not analysis.is_instruction(fam.name):
             error(f"family({fam.name}) names no defined instruction '{fam.name}'", fam.file, fam.line)
@@ -198,8 +206,7 @@ def check_model(analysis: Analysis) -> tuple[Diagnostic, ...]:
         opt_src = analysis.tree.optimizer
         for case in analysis.optimizer_cases.values():
             if case.name not in tier2:
-                error(f"optimizer case '{case.name}' names no uop of {src.name}", case.file, case.line,
-                      source=opt_src)
+                error(f"optimizer case '{case.name}' names no uop of {src.name}", case.file, case.line, source=opt_src)
     return tuple(errors)
 
 

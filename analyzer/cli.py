@@ -30,19 +30,36 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find CPython instructions and uops still to convert for each JIT campaign.",
     )
     parser.add_argument("path", help="a CPython checkout (holding Python/bytecodes.c) or a bytecodes.c file")
-    parser.add_argument("--campaign", action="append", choices=sorted(REGISTRY), metavar="SLUG",
-                        help=f"campaign to report (repeatable; default: all of {', '.join(REGISTRY)})")
-    parser.add_argument("--format", choices=("json", "markdown", "text"), default="text",
-                        help="output format (default: text)")
+    parser.add_argument(
+        "--campaign",
+        action="append",
+        choices=sorted(REGISTRY),
+        metavar="SLUG",
+        help=f"campaign to report (repeatable; default: all of {', '.join(REGISTRY)})",
+    )
+    parser.add_argument(
+        "--format", choices=("json", "markdown", "text"), default="text", help="output format (default: text)"
+    )
     parser.add_argument("--commit", help="the checkout's commit SHA, for permalinks in markdown")
-    parser.add_argument("--repository", default="python/cpython", metavar="OWNER/NAME",
-                        help="the GitHub repository holding --commit (default: python/cpython)")
-    parser.add_argument("--guide", metavar="NAME",
-                        help="print the step-by-step guide for one task (markdown) instead of the report")
-    parser.add_argument("--history", metavar="OLDER_PATH",
-                        help="an older snapshot: conversions between it and PATH give worked examples")
-    parser.add_argument("--tests", metavar="TEST_OPT_PY",
-                        help="Lib/test/test_capi/test_opt.py to point guides at (default: the one in PATH, if any)")
+    parser.add_argument(
+        "--repository",
+        default="python/cpython",
+        metavar="OWNER/NAME",
+        help="the GitHub repository holding --commit (default: python/cpython)",
+    )
+    parser.add_argument(
+        "--guide", metavar="NAME", help="print the step-by-step guide for one task (markdown) instead of the report"
+    )
+    parser.add_argument(
+        "--history",
+        metavar="OLDER_PATH",
+        help="an older snapshot: conversions between it and PATH give worked examples",
+    )
+    parser.add_argument(
+        "--tests",
+        metavar="TEST_OPT_PY",
+        help="Lib/test/test_capi/test_opt.py to point guides at (default: the one in PATH, if any)",
+    )
     return parser
 
 
@@ -82,8 +99,9 @@ def _print_guide(args: argparse.Namespace, analysis: Analysis, results: dict[str
             example = closest_conversion(finding, analysis, conversions)
     except AnalyzerError as exc:
         return _input_error(exc)
-    sys.stdout.write(render_guide(finding, analysis, commit=args.commit, tests=tests, example=example,
-                                  repository=args.repository))
+    sys.stdout.write(
+        render_guide(finding, analysis, commit=args.commit, tests=tests, example=example, repository=args.repository)
+    )
     return EXIT_OK
 
 

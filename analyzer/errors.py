@@ -18,9 +18,7 @@ from dataclasses import dataclass
 __all__ = ["AnalyzerError", "DSLSyntaxError", "Diagnostic", "SourceError", "render_location"]
 
 
-def render_location(
-    message: str, *, file: str, line: int, column: int, source_line: str | None
-) -> str:
+def render_location(message: str, *, file: str, line: int, column: int, source_line: str | None) -> str:
     """Format ``file:line:col: message`` followed by the source line and a caret under ``column``."""
     head = f"{file}:{line}:{column}: {message}"
     if not source_line:
@@ -60,9 +58,7 @@ class DSLSyntaxError(AnalyzerError):
     source line and a caret.
     """
 
-    def __init__(
-        self, message: str, *, file: str, line: int, column: int, source_line: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, file: str, line: int, column: int, source_line: str | None = None) -> None:
         super().__init__(f"{file}:{line}:{column}: {message}")
         self.message = message
         self.file = file
@@ -87,9 +83,7 @@ class DSLSyntaxError(AnalyzerError):
         )
 
 
-def _rebuild_syntax_error(
-    message: str, file: str, line: int, column: int, source_line: str | None
-) -> DSLSyntaxError:
+def _rebuild_syntax_error(message: str, file: str, line: int, column: int, source_line: str | None) -> DSLSyntaxError:
     return DSLSyntaxError(message, file=file, line=line, column=column, source_line=source_line)
 
 

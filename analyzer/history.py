@@ -78,15 +78,17 @@ def conversions_between(old: Analysis, new: Analysis, campaign: str) -> list[Con
         prior = before.get(after.name)
         if prior is None or (prior.status, after.status) != ("todo", "done"):
             continue
-        found.append(Conversion(
-            campaign=campaign,
-            name=after.name,
-            before=prior,
-            after=after,
-            before_text=_texts(old, prior, with_macros=False),
-            after_text=_texts(new, after, with_macros=True),
-            shape=shape_of(old, prior),
-        ))
+        found.append(
+            Conversion(
+                campaign=campaign,
+                name=after.name,
+                before=prior,
+                after=after,
+                before_text=_texts(old, prior, with_macros=False),
+                after_text=_texts(new, after, with_macros=True),
+                shape=shape_of(old, prior),
+            )
+        )
     return found
 
 
@@ -101,9 +103,13 @@ def closest_conversion(finding: Finding, analysis: Analysis, conversions: list[C
 
     def distance(c: Conversion) -> tuple[float, int, str]:
         s = c.shape
-        d = (3 * abs(s.inputs - target.inputs) + 3 * abs(s.arrays - target.arrays)
-             + abs(s.outputs - target.outputs) + (0 if s.family == target.family else 2)
-             + abs(s.length - target.length) / 20)
+        d = (
+            3 * abs(s.inputs - target.inputs)
+            + 3 * abs(s.arrays - target.arrays)
+            + abs(s.outputs - target.outputs)
+            + (0 if s.family == target.family else 2)
+            + abs(s.length - target.length) / 20
+        )
         return d, s.length, c.name
 
     candidates = [c for c in conversions if c.name != finding.name]

@@ -37,8 +37,20 @@ KINDS = frozenset({"inst", "op", "macro", "family", "pseudo", "label"})
 #: ``#define``d but unused ``guard`` and ``override``). Others give a warning.
 KNOWN_ANNOTATIONS = frozenset(
     {
-        "pure", "specializing", "tier1", "tier2", "replaced", "split", "no_save_ip",
-        "spilled", "replicate", "guard", "override", "register", "escapes", "sync_sp",
+        "pure",
+        "specializing",
+        "tier1",
+        "tier2",
+        "replaced",
+        "split",
+        "no_save_ip",
+        "spilled",
+        "replicate",
+        "guard",
+        "override",
+        "register",
+        "escapes",
+        "sync_sp",
     }
 )
 
@@ -65,25 +77,28 @@ class _Parser:
 
     def warn(self, message: str, offset: int) -> None:
         line, column = self.source.position(offset)
-        self.warnings.append(
-            Diagnostic("warning", message, self.file, line, column, self.source.line_text(line))
-        )
+        self.warnings.append(Diagnostic("warning", message, self.file, line, column, self.source.line_text(line)))
 
     def region(self) -> tuple[int, int]:
         text = self.source.text
         begin = _BEGIN_RE.search(text)
         if begin is None:
             raise DSLSyntaxError(
-                "no '// BEGIN BYTECODES //' line: is this an instruction-definition file "
-                "(Python/bytecodes.c)?",
-                file=self.file, line=1, column=1, source_line=self.source.line_text(1),
+                "no '// BEGIN BYTECODES //' line: is this an instruction-definition file (Python/bytecodes.c)?",
+                file=self.file,
+                line=1,
+                column=1,
+                source_line=self.source.line_text(1),
             )
         end = _END_RE.search(text, begin.end())
         if end is None:
             line, col = self.source.position(begin.start())
             raise DSLSyntaxError(
                 "'// BEGIN BYTECODES //' is never closed by a '// END BYTECODES //' line",
-                file=self.file, line=line, column=col, source_line=self.source.line_text(line),
+                file=self.file,
+                line=line,
+                column=col,
+                source_line=self.source.line_text(line),
             )
         return begin.end(), end.start()
 
@@ -126,16 +141,20 @@ class _Parser:
         while True:
             tok = lx.next()
             if tok.kind != IDENT:
-                self.skip_unknown(start, f"expected a definition (inst, op, macro, family, "
-                                  f"pseudo or label), found {describe(tok)}")
+                self.skip_unknown(
+                    start, f"expected a definition (inst, op, macro, family, pseudo or label), found {describe(tok)}"
+                )
                 return None
             if tok.text in KINDS and lx.peek().text == "(":
                 return self.kind_body(tok, tuple(annotations), start)
             after = lx.peek()
             if after.text == "(":
                 if tok.text != "replicate":
-                    self.skip_unknown(start, f"unknown definition kind '{tok.text}': skipped "
-                                      "(the analyzer knows inst, op, macro, family, pseudo, label)")
+                    self.skip_unknown(
+                        start,
+                        f"unknown definition kind '{tok.text}': skipped "
+                        "(the analyzer knows inst, op, macro, family, pseudo, label)",
+                    )
                     return None
                 annotations.append(self.replicate(tok))
                 continue
@@ -154,8 +173,9 @@ class _Parser:
         if lx.accept(":"):
             second = lx.next()
             if second.kind != NUMBER:
-                raise lx.error(f"expected a number after ':' in replicate(a:b), found "
-                               f"{describe(second)}", second.offset)
+                raise lx.error(
+                    f"expected a number after ':' in replicate(a:b), found {describe(second)}", second.offset
+                )
             text += ":" + second.text
         lx.expect(")", "')' to close replicate(...)")
         return f"replicate({text})"
@@ -215,8 +235,7 @@ class _Parser:
             stack = self.stack_effect()
         lx.expect(")", f"')' to close the {kind}({name}, ...) header")
         body, body_line, end_line = self.body()
-        return InstDef(kind, name, annotations, stack, body, self.file, line, end_line, body_line,
-                       strip_comments(body))
+        return InstDef(kind, name, annotations, stack, body, self.file, line, end_line, body_line, strip_comments(body))
 
     def stack_effect(self) -> StackEffect:
         # stack_effect: '(' [input (',' input)*] '--' [output (',' output)*] ')'
@@ -237,9 +256,11 @@ class _Parser:
                 tok = lx.next()
                 if tok.text == "--":
                     break
-                raise lx.error(f"expected ',' or '--' in stack effect, found {describe(tok)}"
-                               + (" (a stack effect reads '(inputs -- outputs)')"
-                                  if tok.text == ")" else ""), tok.offset)
+                raise lx.error(
+                    f"expected ',' or '--' in stack effect, found {describe(tok)}"
+                    + (" (a stack effect reads '(inputs -- outputs)')" if tok.text == ")" else ""),
+                    tok.offset,
+                )
         if not lx.accept(")"):
             while True:
                 item = self.stack_item(allow_cache=False)
@@ -250,9 +271,12 @@ class _Parser:
                 tok = lx.next()
                 if tok.text == ")":
                     break
-                raise lx.error(f"expected ',' or ')' after output '{item.name}' in stack effect "
-                               f"opened at column {self.source.position(open_tok.offset)[1]}, "
-                               f"found {describe(tok)}", tok.offset)
+                raise lx.error(
+                    f"expected ',' or ')' after output '{item.name}' in stack effect "
+                    f"opened at column {self.source.position(open_tok.offset)[1]}, "
+                    f"found {describe(tok)}",
+                    tok.offset,
+                )
         return StackEffect(tuple(inputs), tuple(outputs), tuple(caches))
 
     def stack_item(self, *, allow_cache: bool) -> StackItem | CacheEntry:
@@ -263,11 +287,9 @@ class _Parser:
         if lx.accept("/"):
             size = lx.next()
             if size.kind != NUMBER:
-                raise lx.error(f"expected the size of cache entry '{name.text}/N', found "
-                               f"{describe(size)}", size.offset)
+                raise lx.error(f"expected the size of cache entry '{name.text}/N', found {describe(size)}", size.offset)
             if not allow_cache:
-                raise lx.error(f"cache entry '{name.text}/{size.text}' is only allowed among "
-                               "the inputs", name.offset)
+                raise lx.error(f"cache entry '{name.text}/{size.text}' is only allowed among the inputs", name.offset)
             return CacheEntry(name.text, int(size.text, 0))
         type_text = None
         if lx.accept(":"):
@@ -301,8 +323,9 @@ class _Parser:
                 depth -= 1
                 if depth == 0:
                     if tok.text != close:
-                        raise lx.error(f"expected '{close}' to close '{open_tok.text}', found "
-                                       f"{describe(tok)}", tok.offset)
+                        raise lx.error(
+                            f"expected '{close}' to close '{open_tok.text}', found {describe(tok)}", tok.offset
+                        )
                     return " ".join(lx.text[open_tok.offset + 1 : tok.offset].split())
 
     def macro(self, annotations: tuple[str, ...], line: int) -> Macro:
@@ -321,8 +344,10 @@ class _Parser:
                 neg = lx.accept("-") is not None
                 size = lx.next()
                 if size.kind != NUMBER:
-                    raise lx.error(f"expected the size of cache entry '{tok.text}/N' in "
-                                   f"macro({name}), found {describe(size)}", size.offset)
+                    raise lx.error(
+                        f"expected the size of cache entry '{tok.text}/N' in macro({name}), found {describe(size)}",
+                        size.offset,
+                    )
                 value = -int(size.text, 0) if neg else int(size.text, 0)
                 parts.append(MacroPart("cache", tok.text, pline, pcol, value))
             elif tok.text == "flush":
@@ -334,8 +359,9 @@ class _Parser:
                 continue
             if nxt.text == ";":
                 break
-            raise lx.error(f"expected '+' or ';' after '{tok.text}' in macro({name}), found "
-                           f"{describe(nxt)}", nxt.offset)
+            raise lx.error(
+                f"expected '+' or ';' after '{tok.text}' in macro({name}), found {describe(nxt)}", nxt.offset
+            )
         return Macro(name, tuple(parts), self.file, line, self.source.line_of(nxt.offset), annotations)
 
     def name_list(self, close: str, what: str) -> tuple[list[str], list[int], int]:
@@ -355,8 +381,7 @@ class _Parser:
             if sep.text == close:
                 return names, lines, sep.offset
             if sep.text != ",":
-                raise lx.error(f"expected ',' or '{close}' after '{tok.text}', found "
-                               f"{describe(sep)}", sep.offset)
+                raise lx.error(f"expected ',' or '{close}' after '{tok.text}', found {describe(sep)}", sep.offset)
 
     def family(self, line: int) -> Family:
         # family: 'family' '(' NAME [',' expr] ')' '=' '{' NAME (',' NAME)* [','] '}' ';'
@@ -407,13 +432,15 @@ class _Parser:
         lx.expect("=", f"'=' after pseudo({name}, ...)")
         tok = lx.next()
         if tok.text not in ("{", "["):
-            raise lx.error(f"expected '{{' or '[' to open the targets of pseudo({name}), found "
-                           f"{describe(tok)}", tok.offset)
+            raise lx.error(
+                f"expected '{{' or '[' to open the targets of pseudo({name}), found {describe(tok)}", tok.offset
+            )
         close = "}" if tok.text == "{" else "]"
         targets, lines, end = self.name_list(close, "a target instruction name")
         lx.expect(";", f"';' after the targets of pseudo({name})")
-        return Pseudo(name, stack, flags, tuple(targets), close == "]", self.file, line,
-                      self.source.line_of(end), tuple(lines))
+        return Pseudo(
+            name, stack, flags, tuple(targets), close == "]", self.file, line, self.source.line_of(end), tuple(lines)
+        )
 
     def group_has_dashes(self) -> bool:
         """Whether the parenthesized group ahead contains '--' (a stack effect, not flags)."""

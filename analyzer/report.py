@@ -53,7 +53,8 @@ def to_text(analysis: Analysis, results: dict[str, CampaignResult]) -> str:
         f"{tree.bytecodes.path or tree.bytecodes.name} (sha256 {tree.bytecodes.sha256[:12]})",
         "definitions: " + ", ".join(f"{n} {k}" for k, n in counts.items()),
         f"optimizer: {tree.optimizer.path or tree.optimizer.name} ({len(analysis.optimizer_cases)} cases)"
-        if tree.optimizer else "optimizer: none (no Python/optimizer_bytecodes.c)",
+        if tree.optimizer
+        else "optimizer: none (no Python/optimizer_bytecodes.c)",
         f"warnings: {len(analysis.warnings)}, model errors: {len(analysis.errors)}",
     ]
     for slug, result in results.items():
@@ -64,6 +65,7 @@ def to_text(analysis: Analysis, results: dict[str, CampaignResult]) -> str:
         todo, done = result.count("todo"), result.count("done")
         total = todo + done
         pct = f"{100 * done / total:.0f}%" if total else "n/a"
-        lines.append(f"{head} {todo} todo, {done} done ({pct} converted), "
-                     f"{result.count('not_applicable')} not applicable")
+        lines.append(
+            f"{head} {todo} todo, {done} done ({pct} converted), {result.count('not_applicable')} not applicable"
+        )
     return "\n".join(lines) + "\n"

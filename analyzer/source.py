@@ -51,9 +51,7 @@ class Source:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise SourceError(
-                f"not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})", path=str(path)
-            ) from None
+            raise SourceError(f"not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})", path=str(path)) from None
         return cls(
             name=name or str(path),
             text=text,

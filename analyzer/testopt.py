@@ -52,9 +52,7 @@ FORMS = (
 TEST_MODULE = "test_capi.test_opt"
 
 #: test.support.script_helper functions that run their string arguments as ``python -c``.
-_SCRIPT_RUNNERS = frozenset(
-    {"assert_python_ok", "assert_python_failure", "run_python_until_end", "spawn_python"}
-)
+_SCRIPT_RUNNERS = frozenset({"assert_python_ok", "assert_python_failure", "run_python_until_end", "spawn_python"})
 #: subprocess functions that may receive a ``-c`` script.
 _SUBPROCESS_CALLS = frozenset({"run", "Popen", "call", "check_call", "check_output"})
 
@@ -158,9 +156,7 @@ def scan_test_opt(path: str | Path, *, known_uops: Collection[str] | None = None
     known = frozenset(known_uops) if known_uops is not None else None
     collector = _Collector(lines, known)
     MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
-    return TestOptIndex(
-        path=str(path), tests=tuple(collector.tests), assertions=tuple(collector.assertions)
-    )
+    return TestOptIndex(path=str(path), tests=tuple(collector.tests), assertions=tuple(collector.assertions))
 
 
 def _read(path: str | Path) -> str:
@@ -215,11 +211,7 @@ def _tokenizer_error_position(text: str, path: str) -> tuple[int, int] | None:
 
 
 def _is_uop(value: object, known: frozenset[str] | None) -> bool:
-    return (
-        isinstance(value, str)
-        and NAME_PATTERN.fullmatch(value) is not None
-        and (known is None or value in known)
-    )
+    return isinstance(value, str) and NAME_PATTERN.fullmatch(value) is not None and (known is None or value in known)
 
 
 def _dotted(node: cst.BaseExpression) -> str:
@@ -421,8 +413,7 @@ class _Collector(cst.CSTVisitor):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         bases = (_dotted(arg.value) for arg in node.bases)
         is_test = self._function_depth == 0 and any(
-            base.rsplit(".", 1)[-1].endswith(_TEST_BASE_SUFFIX) or base in self._test_classes
-            for base in bases
+            base.rsplit(".", 1)[-1].endswith(_TEST_BASE_SUFFIX) or base in self._test_classes for base in bases
         )
         if is_test:
             self._test_classes.add(node.name.value)
@@ -598,9 +589,7 @@ class _Collector(cst.CSTVisitor):
             return "operand"
         return None
 
-    def _comparison_form(
-        self, operator: cst.BaseCompOp, comparison: cst.CSTNode, *, member: bool
-    ) -> str:
+    def _comparison_form(self, operator: cst.BaseCompOp, comparison: cst.CSTNode, *, member: bool) -> str:
         if isinstance(operator, (cst.Equal, cst.NotEqual)):
             in_filter = any(isinstance(p, cst.CompIf) for _, p in self._ancestors(comparison))
             return "count" if in_filter else "other"

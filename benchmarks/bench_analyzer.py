@@ -64,8 +64,10 @@ def main() -> int:
     ratio = full / baseline
     print(f"snapshot: {snapshot}")
     print(f"regex header pass: {baseline * 1000:8.2f} ms median of {args.runs} ({headers} headers)")
-    print(f"full analysis:     {full * 1000:8.2f} ms median of {args.runs} "
-          f"({findings} findings, both files, all campaigns)")
+    print(
+        f"full analysis:     {full * 1000:8.2f} ms median of {args.runs} "
+        f"({findings} findings, both files, all campaigns)"
+    )
     print(f"ratio: {ratio:.1f}x (target <= {TARGET_RATIO:.0f}x): {'ok' if ratio <= TARGET_RATIO else 'OVER TARGET'}")
     return 0
 

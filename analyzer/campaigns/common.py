@@ -17,31 +17,126 @@ _CALL_RE = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 #: type checks. An approximation of the non-escaping list in
 #: Tools/cases_generator/analyzer.py; used only to score difficulty.
 NON_ESCAPING_PREFIXES = (
-    "PyStackRef_", "_PyStackRef_", "Py_Is", "Py_SIZE", "Py_TYPE", "Py_INCREF", "Py_XINCREF",
-    "Py_NewRef", "_Py_NewRef", "Py_REFCNT", "_Py_IsImmortal", "_Py_ID", "PyTuple_GET", "PyList_GET",
-    "_PyList_ITEMS", "_PyTuple_ITEMS", "PyLong_Check", "PyFloat_Check", "PyUnicode_Check",
-    "PyTuple_Check", "PyList_Check", "PyDict_Check", "PySlice_Check", "PyType_Check",
-    "PyFunction_Check", "PyCFunction_Check", "PyMethod_Check", "PyBool_Check", "PyLong_CheckExact",
-    "PyFloat_CheckExact", "PyUnicode_CheckExact", "PyTuple_CheckExact", "PyList_CheckExact",
-    "PyDict_CheckExact", "PyFloat_AS_DOUBLE", "_PyLong_Is", "_PyLong_Both", "_PyLong_IsCompact",
-    "_PyLong_CompactValue", "_PyFrame_", "_Py_EnterRecursive", "_Py_LeaveRecursive", "FT_ATOMIC_",
-    "_Py_atomic_", "PyCell_GET", "PyType_HasFeature", "_PyObject_InlineValues", "_PyObject_GetManagedDict",
-    "_PyDictOrValues", "DK_", "PyTuple_GET_SIZE", "PyList_GET_SIZE", "GETLOCAL", "SETLOCAL",
-    "PyStackRef", "Py_Unreachable", "Py_UNREACHABLE", "_Py_CODEUNIT", "JUMPBY", "SKIP_OVER",
-    "STAT_INC", "UPDATE_MISS_STATS", "OPCODE_DEOPT", "CURRENT_", "TIER", "LOCK_", "UNLOCK_",
-    "_PyCode_CODE", "_PyInterpreterFrame", "frame_", "INSTR_", "GOTO_", "LLTRACE", "OPT_STAT",
-    "RECORD_", "PyLong_FromLong", "_PyLong_FromMedium",
+    "PyStackRef_",
+    "_PyStackRef_",
+    "Py_Is",
+    "Py_SIZE",
+    "Py_TYPE",
+    "Py_INCREF",
+    "Py_XINCREF",
+    "Py_NewRef",
+    "_Py_NewRef",
+    "Py_REFCNT",
+    "_Py_IsImmortal",
+    "_Py_ID",
+    "PyTuple_GET",
+    "PyList_GET",
+    "_PyList_ITEMS",
+    "_PyTuple_ITEMS",
+    "PyLong_Check",
+    "PyFloat_Check",
+    "PyUnicode_Check",
+    "PyTuple_Check",
+    "PyList_Check",
+    "PyDict_Check",
+    "PySlice_Check",
+    "PyType_Check",
+    "PyFunction_Check",
+    "PyCFunction_Check",
+    "PyMethod_Check",
+    "PyBool_Check",
+    "PyLong_CheckExact",
+    "PyFloat_CheckExact",
+    "PyUnicode_CheckExact",
+    "PyTuple_CheckExact",
+    "PyList_CheckExact",
+    "PyDict_CheckExact",
+    "PyFloat_AS_DOUBLE",
+    "_PyLong_Is",
+    "_PyLong_Both",
+    "_PyLong_IsCompact",
+    "_PyLong_CompactValue",
+    "_PyFrame_",
+    "_Py_EnterRecursive",
+    "_Py_LeaveRecursive",
+    "FT_ATOMIC_",
+    "_Py_atomic_",
+    "PyCell_GET",
+    "PyType_HasFeature",
+    "_PyObject_InlineValues",
+    "_PyObject_GetManagedDict",
+    "_PyDictOrValues",
+    "DK_",
+    "PyTuple_GET_SIZE",
+    "PyList_GET_SIZE",
+    "GETLOCAL",
+    "SETLOCAL",
+    "PyStackRef",
+    "Py_Unreachable",
+    "Py_UNREACHABLE",
+    "_Py_CODEUNIT",
+    "JUMPBY",
+    "SKIP_OVER",
+    "STAT_INC",
+    "UPDATE_MISS_STATS",
+    "OPCODE_DEOPT",
+    "CURRENT_",
+    "TIER",
+    "LOCK_",
+    "UNLOCK_",
+    "_PyCode_CODE",
+    "_PyInterpreterFrame",
+    "frame_",
+    "INSTR_",
+    "GOTO_",
+    "LLTRACE",
+    "OPT_STAT",
+    "RECORD_",
+    "PyLong_FromLong",
+    "_PyLong_FromMedium",
 )
 
 #: DSL macros and C keywords that look like calls.
 DSL_WORDS = frozenset(
     {
-        "if", "for", "while", "switch", "return", "sizeof", "assert", "DEOPT_IF", "EXIT_IF",
-        "ERROR_IF", "ERROR_NO_POP", "DEAD", "INPUTS_DEAD", "DECREF_INPUTS", "SYNC_SP",
-        "SAVE_STACK", "RELOAD_STACK", "DISPATCH", "DISPATCH_INLINED", "DISPATCH_GOTO", "AT_END_EXIT_IF",
-        "HANDLE_PENDING_AND_DEOPT_IF", "GO_TO_INSTRUCTION", "CHECK_EVAL_BREAKER", "LOAD_IP", "LOAD_SP",
-        "JUMP_TO_LABEL", "JUMP_TO_PREDICTED", "CALL_STAT_INC", "DEOPT_IF_NOT", "TIER1_TO_TIER2",
-        "defined", "Py_UNUSED", "likely", "unlikely", "PREDICTED", "ADD_OP", "REPLACE_OP",
+        "if",
+        "for",
+        "while",
+        "switch",
+        "return",
+        "sizeof",
+        "assert",
+        "DEOPT_IF",
+        "EXIT_IF",
+        "ERROR_IF",
+        "ERROR_NO_POP",
+        "DEAD",
+        "INPUTS_DEAD",
+        "DECREF_INPUTS",
+        "SYNC_SP",
+        "SAVE_STACK",
+        "RELOAD_STACK",
+        "DISPATCH",
+        "DISPATCH_INLINED",
+        "DISPATCH_GOTO",
+        "AT_END_EXIT_IF",
+        "HANDLE_PENDING_AND_DEOPT_IF",
+        "GO_TO_INSTRUCTION",
+        "CHECK_EVAL_BREAKER",
+        "LOAD_IP",
+        "LOAD_SP",
+        "JUMP_TO_LABEL",
+        "JUMP_TO_PREDICTED",
+        "CALL_STAT_INC",
+        "DEOPT_IF_NOT",
+        "TIER1_TO_TIER2",
+        "defined",
+        "Py_UNUSED",
+        "likely",
+        "unlikely",
+        "PREDICTED",
+        "ADD_OP",
+        "REPLACE_OP",
     }
 )
 
@@ -110,8 +205,10 @@ def difficulty_of(analysis: Analysis, uop: InstDef, *, campaign: str) -> tuple[s
     if inputs:
         extra = min(len(inputs) - 1, 2)
         score += extra
-        reasons.append(f"{len(inputs)} stack input{'s' if len(inputs) != 1 else ''} to handle: "
-                       + ", ".join(f"`{i}`" for i in inputs))
+        reasons.append(
+            f"{len(inputs)} stack input{'s' if len(inputs) != 1 else ''} to handle: "
+            + ", ".join(f"`{i}`" for i in inputs)
+        )
     else:
         reasons.append("no stack inputs consumed")
     arrays = [i for i in uop.stack.inputs if i.is_array and not i.is_unused]
@@ -126,8 +223,11 @@ def difficulty_of(analysis: Analysis, uop: InstDef, *, campaign: str) -> tuple[s
     users = analysis.macros_using(uop.name)
     if len(users) > 1:
         score += 1
-        reasons.append(f"used by {len(users)} macros: " + ", ".join(m.name for m in users[:5])
-                       + (", ..." if len(users) > 5 else ""))
+        reasons.append(
+            f"used by {len(users)} macros: "
+            + ", ".join(m.name for m in users[:5])
+            + (", ..." if len(users) > 5 else "")
+        )
     if re.search(r"^\s*#\s*if", uop.body, re.MULTILINE):
         score += 1
         reasons.append("body has preprocessor conditionals (#if/#ifdef): change every arm")

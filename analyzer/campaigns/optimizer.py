@@ -48,8 +48,9 @@ def _findings(analysis: Analysis) -> Iterator[Finding]:
         case = cases.get(uop.name)
         if case is not None:
             status = "done"
-            evidence.append(Evidence(case.file, case.line, f"op({case.name}, {case.stack})",
-                                     "abstract interpretation case"))
+            evidence.append(
+                Evidence(case.file, case.line, f"op({case.name}, {case.stack})", "abstract interpretation case")
+            )
             summary = f"`{uop.name}` has a case in optimizer_bytecodes.c"
         elif reason_na is not None:
             status = "not_applicable"

@@ -119,8 +119,9 @@ def facts_of(uop: InstDef) -> RefcountFacts:
         if set(_WORD_RE.findall(m.group(2))) & set(input_alias):
             line, _ = at(m.start())
             text = " ".join(body[m.start() : m.end() + 1].split())
-            facts.releases.append(Evidence(uop.file, line, text,
-                                           f"`{m.group(1)}` consumes inputs (decref hidden in the helper)"))
+            facts.releases.append(
+                Evidence(uop.file, line, text, f"`{m.group(1)}` consumes inputs (decref hidden in the helper)")
+            )
             facts.how.add(m.group(1))
     for m in _DEAD_RE.finditer(body):
         facts.deaths.append(Evidence(uop.file, *at(m.start()), "ownership marked moved"))
@@ -158,8 +159,14 @@ def _classify(analysis: Analysis, uop: InstDef, facts: RefcountFacts) -> tuple[s
         parts = _release_parts(macro, uop.name)
         if parts:
             part = next(p for p in macro.parts if p.kind == "uop" and p.name == parts[0])
-            extra.append(Evidence(macro.file, part.line, f"macro({macro.name}) ... + {' + '.join(parts)}",
-                                  f"`{macro.name}` releases the forwarded references"))
+            extra.append(
+                Evidence(
+                    macro.file,
+                    part.line,
+                    f"macro({macro.name}) ... + {' + '.join(parts)}",
+                    f"`{macro.name}` releases the forwarded references",
+                )
+            )
         else:
             missing.append(macro.name)
     if not extra:
@@ -182,8 +189,7 @@ def _variant_status(uop: InstDef, summary: str, done: set[str]) -> tuple[str, st
     base = max((d for d in done if uop.name.startswith(d + "_")), key=len, default=None)
     if base is None:
         return "not_applicable", f"{summary}: a tier 2 only uop, but no converted uop it stands in for"
-    return "done", (f"{summary}; tier 2 variant of converted `{base}`, whose macro's POP_TOP-family "
-                    "uops release them")
+    return "done", (f"{summary}; tier 2 variant of converted `{base}`, whose macro's POP_TOP-family uops release them")
 
 
 def find(analysis: Analysis) -> Iterator[Finding]:
@@ -191,8 +197,11 @@ def find(analysis: Analysis) -> Iterator[Finding]:
     uops = [*analysis.insts.values(), *analysis.ops.values()]
     facts = {u.name: facts_of(u) for u in uops}
     classified = {u.name: _classify(analysis, u, facts[u.name]) for u in uops}
-    done = {analysis.insts[n].tier2_name if n in analysis.insts else n
-            for n, (status, _, _) in classified.items() if status == "done"}
+    done = {
+        analysis.insts[n].tier2_name if n in analysis.insts else n
+        for n, (status, _, _) in classified.items()
+        if status == "done"
+    }
     seen: set[str] = set()
     for uop in uops:
         status, summary, extra = classified[uop.name]
@@ -205,8 +214,14 @@ def find(analysis: Analysis) -> Iterator[Finding]:
         evidence = list(definition_evidence(uop))
         if kind == "macro":
             macro = analysis.macros[name]
-            evidence.append(Evidence(macro.file, macro.line, f"macro({name}) = {' + '.join(map(str, macro.parts))};",
-                                     f"instruction `{name}` is a macro over `{uop.name}`"))
+            evidence.append(
+                Evidence(
+                    macro.file,
+                    macro.line,
+                    f"macro({name}) = {' + '.join(map(str, macro.parts))};",
+                    f"instruction `{name}` is a macro over `{uop.name}`",
+                )
+            )
         evidence += facts[uop.name].releases
         if status == "done":
             evidence += facts[uop.name].forwards + extra + facts[uop.name].deaths

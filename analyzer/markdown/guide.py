@@ -81,8 +81,10 @@ def release_uops(analysis: Analysis, macro: Macro | None, pairs: list[tuple[str,
 
 def _nearest_tests(finding: Finding, uop: InstDef, tests: TestOptIndex | None, example: Conversion | None) -> list[str]:
     if tests is None:
-        return ["No `Lib/test/test_capi/test_opt.py` was scanned with this snapshot; look there for a test "
-                "that builds a trace through a similar instruction and asserts on `get_opnames(ex)`."]
+        return [
+            "No `Lib/test/test_capi/test_opt.py` was scanned with this snapshot; look there for a test "
+            "that builds a trace through a similar instruction and asserts on `get_opnames(ex)`."
+        ]
     names = [uop.name, uop.tier2_name]
     if example is not None:
         names.append(example.after.uop)
@@ -90,14 +92,18 @@ def _nearest_tests(finding: Finding, uop: InstDef, tests: TestOptIndex | None, e
         found = tests.tests_for(name)
         if found:
             best = found[0]
-            return [f"`{best.test_class}.{best.test_name}` (line {best.line}) already asserts on `{name}`; "
-                    "copy its shape: run a loop past the tier 2 threshold, take the executor and assert the "
-                    "uops you expect (for refcount work: `_POP_TOP_NOP` where the value is borrowed or immortal).",
-                    "", f"Run it with `{tests.command(best)}`, then the whole file with "
-                    "`./python -m test test_capi.test_opt`."]
-    return ["No existing test mentions this uop. Add one to `TestUopsOptimization` in "
-            "`Lib/test/test_capi/test_opt.py` that runs the instruction in a hot loop and asserts on the "
-            "executor's uops, then run `./python -m test test_capi.test_opt`."]
+            return [
+                f"`{best.test_class}.{best.test_name}` (line {best.line}) already asserts on `{name}`; "
+                "copy its shape: run a loop past the tier 2 threshold, take the executor and assert the "
+                "uops you expect (for refcount work: `_POP_TOP_NOP` where the value is borrowed or immortal).",
+                "",
+                f"Run it with `{tests.command(best)}`, then the whole file with `./python -m test test_capi.test_opt`.",
+            ]
+    return [
+        "No existing test mentions this uop. Add one to `TestUopsOptimization` in "
+        "`Lib/test/test_capi/test_opt.py` that runs the instruction in a hot loop and asserts on the "
+        "executor's uops, then run `./python -m test test_capi.test_opt`."
+    ]
 
 
 def render_guide(
@@ -118,11 +124,25 @@ def render_guide(
     uop = analysis.ops.get(finding.uop) or analysis.insts[finding.uop]
     link = permalink(finding, commit, repository)
     where = f"`{finding.file}` lines {finding.line}-{finding.end_line}" + (f" ([permalink]({link}))" if link else "")
-    out = [f"## `{finding.name}`: {campaign.title} ({campaign.issue})", "",
-           f"Status: **{finding.status}** · difficulty: **{finding.difficulty}**"
-           + (f" · family `{finding.family}`" if finding.family else ""), "", finding.summary, "",
-           "Why this difficulty:", "", *[f"- {r}" for r in finding.reasons], "",
-           "### 1. Find the definition", "", f"{where}:", "", *_c_block(analysis.definition_text(uop)), ""]
+    out = [
+        f"## `{finding.name}`: {campaign.title} ({campaign.issue})",
+        "",
+        f"Status: **{finding.status}** · difficulty: **{finding.difficulty}**"
+        + (f" · family `{finding.family}`" if finding.family else ""),
+        "",
+        finding.summary,
+        "",
+        "Why this difficulty:",
+        "",
+        *[f"- {r}" for r in finding.reasons],
+        "",
+        "### 1. Find the definition",
+        "",
+        f"{where}:",
+        "",
+        *_c_block(analysis.definition_text(uop)),
+        "",
+    ]
     if finding.evidence:
         out += ["The lines that decide this task:", ""]
         out += [f"- line {e.line}: `{e.text}`" + (f" ({e.note})" if e.note else "") for e in finding.evidence]
@@ -132,75 +152,124 @@ def render_guide(
         step = _refcount_steps(out, analysis, finding, uop, step)
     else:
         step = _optimizer_steps(out, analysis, uop, step)
-    out += [f"### {step}. Regenerate the generated cases", "",
-            "Run `make regen-cases` from the top of the CPython checkout, rebuild with "
-            "`./configure --enable-experimental-jit && make -j`, and check that "
-            "`Python/generated_cases.c.h` and `Python/executor_cases.c.h` changed as you expect.", ""]
+    out += [
+        f"### {step}. Regenerate the generated cases",
+        "",
+        "Run `make regen-cases` from the top of the CPython checkout, rebuild with "
+        "`./configure --enable-experimental-jit && make -j`, and check that "
+        "`Python/generated_cases.c.h` and `Python/executor_cases.c.h` changed as you expect.",
+        "",
+    ]
     step += 1
     out += [f"### {step}. Test it", "", *_nearest_tests(finding, uop, tests, example), ""]
     step += 1
     verb = "Eliminate redundant refcounting from" if finding.campaign == "refcount" else "Add an optimizer case for"
-    out += [f"### {step}. Open the pull request", "",
-            f"Title it `{campaign.issue}: {verb} {finding.name}` (CPython's convention is `gh-NNNNNN: summary`), "
-            "add a NEWS entry with `blurb` if a maintainer asks for one, and paste the PR URL into your claim.", ""]
+    out += [
+        f"### {step}. Open the pull request",
+        "",
+        f"Title it `{campaign.issue}: {verb} {finding.name}` (CPython's convention is `gh-NNNNNN: summary`), "
+        "add a NEWS entry with `blurb` if a maintainer asks for one, and paste the PR URL into your claim.",
+        "",
+    ]
     if example is not None:
-        out += ["### Worked example", "",
-                f"`{example.name}` had the same shape and was converted between the two scanned snapshots. Before:",
-                "", *_c_block(example.before_text), "", "After:", "", *_c_block(example.after_text), ""]
+        out += [
+            "### Worked example",
+            "",
+            f"`{example.name}` had the same shape and was converted between the two scanned snapshots. Before:",
+            "",
+            *_c_block(example.before_text),
+            "",
+            "After:",
+            "",
+            *_c_block(example.after_text),
+            "",
+        ]
     return "\n".join(out)
 
 
 def _refcount_steps(out: list[str], analysis: Analysis, finding: Finding, uop: InstDef, step: int) -> int:
     target, pairs = target_stack_effect(uop)
     op_name = uop.name if uop.kind == "op" else f"_{uop.name}"
-    out += [f"### {step}. Change the stack effect", "",
-            f"Current: `{uop.kind}({uop.name}, {uop.stack})`", "",
-            f"Target: `op({op_name}, {target})`", ""]
+    out += [
+        f"### {step}. Change the stack effect",
+        "",
+        f"Current: `{uop.kind}({uop.name}, {uop.stack})`",
+        "",
+        f"Target: `op({op_name}, {target})`",
+        "",
+    ]
     if pairs:
         moves = " ".join(f"{o} = {i};" for i, o in pairs)
-        out += [f"Replace the inline releases with `{moves}` and mark the inputs dead "
-                "(`DEAD(x)` for one, `INPUTS_DEAD()` for all). On error paths use `ERROR_NO_POP()` instead "
-                "of `ERROR_IF`, because the inputs are still on the stack, owned by the release uops.", ""]
+        out += [
+            f"Replace the inline releases with `{moves}` and mark the inputs dead "
+            "(`DEAD(x)` for one, `INPUTS_DEAD()` for all). On error paths use `ERROR_NO_POP()` instead "
+            "of `ERROR_IF`, because the inputs are still on the stack, owned by the release uops.",
+            "",
+        ]
     step += 1
     macros = analysis.macros_using(uop.name) if uop.kind == "op" else ()
     out += [f"### {step}. Release the references in every instruction that uses it", ""]
     if uop.kind == "inst":
         caches = " + ".join(f"unused/{c.size}" for c in uop.stack.caches)
         parts = " + ".join([*([caches] if caches else []), op_name, *release_uops(analysis, None, pairs, uop)])
-        out += [f"`{uop.name}` is a whole `inst`. Turn it into `op({op_name}, ...)` (cache entries move into "
-                "the macro as `unused/N`) and define the instruction as a macro:", "",
-                *_c_block(f"macro({uop.name}) = {parts};"), ""]
+        out += [
+            f"`{uop.name}` is a whole `inst`. Turn it into `op({op_name}, ...)` (cache entries move into "
+            "the macro as `unused/N`) and define the instruction as a macro:",
+            "",
+            *_c_block(f"macro({uop.name}) = {parts};"),
+            "",
+        ]
     elif not macros:
-        out += ["No macro uses this uop; it is tier 2 only. Find where the optimizer emits it "
-                "(`ADD_OP`/`REPLACE_OP` in `Python/optimizer_bytecodes.c`) and keep the release uops there.", ""]
+        out += [
+            "No macro uses this uop; it is tier 2 only. Find where the optimizer emits it "
+            "(`ADD_OP`/`REPLACE_OP` in `Python/optimizer_bytecodes.c`) and keep the release uops there.",
+            "",
+        ]
     for macro in macros:
         releases = release_uops(analysis, macro, pairs, uop)
-        out += [f"- `{macro.name}` (line {macro.line}): add `{' + '.join(releases) or 'POP_TOP'}` right after "
-                f"`{uop.name}`, most recent output first.", ""]
+        out += [
+            f"- `{macro.name}` (line {macro.line}): add `{' + '.join(releases) or 'POP_TOP'}` right after "
+            f"`{uop.name}`, most recent output first.",
+            "",
+        ]
     step += 1
     case = analysis.optimizer_cases.get(op_name)
     out += [f"### {step}. Update the optimizer", ""]
     if case is not None:
-        out += [f"`Python/optimizer_bytecodes.c` line {case.line} has `op({case.name}, {case.stack})`. Give it the "
-                f"new outputs, `{target}`, and set each forwarded output to the input it carries "
-                "(for example `l = left;`), so `_POP_TOP` can be turned into `_POP_TOP_NOP` when the value is "
-                "borrowed or immortal.", ""]
+        out += [
+            f"`Python/optimizer_bytecodes.c` line {case.line} has `op({case.name}, {case.stack})`. Give it the "
+            f"new outputs, `{target}`, and set each forwarded output to the input it carries "
+            "(for example `l = left;`), so `_POP_TOP` can be turned into `_POP_TOP_NOP` when the value is "
+            "borrowed or immortal.",
+            "",
+        ]
     elif analysis.optimizer is not None:
-        out += ["`Python/optimizer_bytecodes.c` has no case for this uop; the default abstract interpretation "
-                "handles the new outputs. Add a case only if the optimizer can learn a type from it.", ""]
+        out += [
+            "`Python/optimizer_bytecodes.c` has no case for this uop; the default abstract interpretation "
+            "handles the new outputs. Add a case only if the optimizer can learn a type from it.",
+            "",
+        ]
     else:
         out += ["This snapshot has no `Python/optimizer_bytecodes.c`; check the current one in your checkout.", ""]
     return step + 1
 
 
 def _optimizer_steps(out: list[str], analysis: Analysis, uop: InstDef, step: int) -> int:
-    out += [f"### {step}. Add the abstract-interpretation case", "",
-            "In `Python/optimizer_bytecodes.c`, between the BEGIN and END BYTECODES markers, add a case with the "
-            "same stack effect (names may differ; `unused` is fine for slots you do not touch):", "",
-            *_c_block(f"op({uop.name}, {uop.stack}) {{\n    // set each output's symbol: sym_new_type(),"
-                      " sym_new_const(), sym_new_not_null(), ...\n}"), "",
-            "Use what the uop guarantees: a result type, a constant when the inputs are constants "
-            "(`REPLACE_OPCODE_IF_EVALUATES_PURE`), or a guard the optimizer can remove.", ""]
+    out += [
+        f"### {step}. Add the abstract-interpretation case",
+        "",
+        "In `Python/optimizer_bytecodes.c`, between the BEGIN and END BYTECODES markers, add a case with the "
+        "same stack effect (names may differ; `unused` is fine for slots you do not touch):",
+        "",
+        *_c_block(
+            f"op({uop.name}, {uop.stack}) {{\n    // set each output's symbol: sym_new_type(),"
+            " sym_new_const(), sym_new_not_null(), ...\n}"
+        ),
+        "",
+        "Use what the uop guarantees: a result type, a constant when the inputs are constants "
+        "(`REPLACE_OPCODE_IF_EVALUATES_PURE`), or a guard the optimizer can remove.",
+        "",
+    ]
     users = analysis.macros_using(uop.name)
     if users:
         out += ["Instructions that use it: " + ", ".join(f"`{m.name}`" for m in users) + ".", ""]

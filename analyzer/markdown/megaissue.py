@@ -70,8 +70,11 @@ def _header(result: CampaignResult, commit: str | None, repository: str) -> list
     total = todo + done
     pct = f" ({100 * done / total:.0f}%)" if total else ""
     where = "" if repository == CPYTHON_REPOSITORY else f" of {repository}"
-    scanned = (f"[`{commit[:10]}`](https://github.com/{repository}/commit/{commit}){where}"
-               if commit else "an unrecorded commit")
+    scanned = (
+        f"[`{commit[:10]}`](https://github.com/{repository}/commit/{commit}){where}"
+        if commit
+        else "an unrecorded commit"
+    )
     return [
         f"# {campaign.title} ({campaign.issue})",
         "",
@@ -89,8 +92,7 @@ def _header(result: CampaignResult, commit: str | None, repository: str) -> list
         "macro to change and an already-converted example of the same shape.",
         "3. Edit `Python/bytecodes.c` (and the case in `Python/optimizer_bytecodes.c` if there "
         "is one), then run `make regen-cases` and rebuild with `./configure --enable-experimental-jit`.",
-        "4. Add or extend a test in `Lib/test/test_capi/test_opt.py` and run "
-        "`./python -m test test_capi.test_opt`.",
+        "4. Add or extend a test in `Lib/test/test_capi/test_opt.py` and run `./python -m test test_capi.test_opt`.",
         f"5. Open a pull request whose title starts with `{campaign.issue}: ` and names the "
         "instruction or uop, and link it to your claim.",
         "",
@@ -109,8 +111,12 @@ def _groups(
     for heading in sorted(grouped, key=lambda h: h.strip("`").lower()):
         items = sorted(grouped[heading], key=lambda f: (rank.get(f.difficulty, 9), f.name))
         done = sum(1 for f in items if f.status == "done")
-        out.append((f"### {heading} ({done}/{len(items)} done)",
-                    [_item(f, commit, claims.get(f.name), repository) for f in items]))
+        out.append(
+            (
+                f"### {heading} ({done}/{len(items)} done)",
+                [_item(f, commit, claims.get(f.name), repository) for f in items],
+            )
+        )
     return out
 
 
@@ -156,8 +162,11 @@ def render_megaissue_parts(
     for i, chunk in enumerate(parts, 1):
         nav = ""
         if n > 1:
-            links = [f"[part {j}]({part_urls[j - 1]})" if part_urls and j <= len(part_urls) else f"part {j}"
-                     for j in range(1, n + 1) if j != i]
+            links = [
+                f"[part {j}]({part_urls[j - 1]})" if part_urls and j <= len(part_urls) else f"part {j}"
+                for j in range(1, n + 1)
+                if j != i
+            ]
             nav = f"> Part {i} of {n} of this checklist; see also " + ", ".join(links) + ".\n\n"
         top = header + "\n" if i == 1 else f"# {result.campaign.title} ({result.campaign.issue}), part {i}\n\n"
         bodies.append(top + nav + "## Checklist\n\n" + "\n".join(chunk))

@@ -36,7 +36,6 @@ router.register("contributors", ContributorViewSet, basename="contributor")
 router.register("scans", ScanViewSet, basename="scan")
 
 
-
 class _RouterPatterns(Sequence[Any]):
     """``router.urls``, read only when Django resolves URLs: by then every app has registered."""
 

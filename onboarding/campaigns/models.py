@@ -101,8 +101,9 @@ class Task(models.Model):
         snapshot = self.last_snapshot
         if snapshot is None or not snapshot.commit:
             return None
-        return (f"https://github.com/{snapshot.repository}/blob/{snapshot.commit}/{self.file}"
-                f"#L{self.line}-L{self.end_line}")
+        return (
+            f"https://github.com/{snapshot.repository}/blob/{snapshot.commit}/{self.file}#L{self.line}-L{self.end_line}"
+        )
 
 
 class TaskStatusChange(models.Model):

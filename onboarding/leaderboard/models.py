@@ -23,9 +23,7 @@ class Recognition(models.Model):
         REVIEW = "review", "review"
         MENTORING = "mentoring", "mentoring"
 
-    contributor = models.ForeignKey(
-        "contributors.Contributor", on_delete=models.CASCADE, related_name="recognitions"
-    )
+    contributor = models.ForeignKey("contributors.Contributor", on_delete=models.CASCADE, related_name="recognitions")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     task = models.ForeignKey(
         "campaigns.Task", null=True, blank=True, on_delete=models.CASCADE, related_name="recognitions"

@@ -136,9 +136,7 @@ def _earlier() -> Q:
     )
 
 
-def conversion_queryset(
-    *, campaign: Campaign | None = None, since: dt.datetime | None = None
-) -> QuerySet:
+def conversion_queryset(*, campaign: Campaign | None = None, since: dt.datetime | None = None) -> QuerySet:
     """The scored conversions: rows of ``PullRequest.tasks`` (``task``, ``pullrequest``), one per done task at most.
 
     **The rule** (issue 7, item 1; DESIGN.md section 6). Contributor C converted task T, and
@@ -162,8 +160,10 @@ def conversion_queryset(
     only; ``since`` keeps conversions merged then or later. The contributor is
     ``pullrequest__claim__contributor``.
     """
-    better = _qualifying_links().filter(task_id=OuterRef("task_id")).filter(
-        Q(own__gt=OuterRef("own")) | (Q(own=OuterRef("own")) & _earlier())
+    better = (
+        _qualifying_links()
+        .filter(task_id=OuterRef("task_id"))
+        .filter(Q(own__gt=OuterRef("own")) | (Q(own=OuterRef("own")) & _earlier()))
     )
     rows = _qualifying_links().filter(~Exists(better))
     if campaign is not None:
@@ -368,9 +368,7 @@ def _first_of_contributor() -> Exists:
     )
 
 
-def conversion_list(
-    *, contributor: Contributor | None = None, campaign: Campaign | None = None
-) -> list[Conversion]:
+def conversion_list(*, contributor: Contributor | None = None, campaign: Campaign | None = None) -> list[Conversion]:
     """Scored conversions in the order they were credited (merge time), optionally of one contributor/campaign."""
     rows = conversion_queryset(campaign=campaign)
     if contributor is not None:
@@ -478,13 +476,15 @@ def _badges(profile: Profile, *, mentored_first_timers: list[Recognition]) -> li
         if work.finished:
             last = max(c.merged_at for c in profile.conversions if c.task.campaign_id == work.campaign.pk)
             description = f"converted {work.conversions} task(s) in a campaign with nothing left to do"
-            badges.append(Badge(f"campaign-finished-{work.campaign.slug}", f"Finished {work.campaign.title}",
-                                description, last))
+            badges.append(
+                Badge(f"campaign-finished-{work.campaign.slug}", f"Finished {work.campaign.title}", description, last)
+            )
     if mentored_first_timers:
         first = min(mentored_first_timers, key=lambda r: r.at)
         subject = first.task.name if first.task is not None else str(first.pull_request)
-        badges.append(Badge("first-timer-mentor", "Helped a first-timer",
-                            f"mentored a first contribution ({subject})", first.at))
+        badges.append(
+            Badge("first-timer-mentor", "Helped a first-timer", f"mentored a first contribution ({subject})", first.at)
+        )
     return badges
 
 
@@ -578,9 +578,9 @@ def _recognition_celebration(r: Recognition) -> Celebration:
 def celebration_list(*, limit: int = 20) -> list[Celebration]:
     """The latest conversions (first contributions marked) and recognitions, newest first; two queries."""
     conversions = _conversions(
-        conversion_queryset().annotate(is_first=_first_of_contributor()).order_by("-pullrequest__merged_at", "-pk")[
-            :limit
-        ]
+        conversion_queryset()
+        .annotate(is_first=_first_of_contributor())
+        .order_by("-pullrequest__merged_at", "-pk")[:limit]
     )
     recognitions = (
         recognition_scoring_queryset()

@@ -107,9 +107,7 @@ def scan_run(
             else:
                 report(f"Campaign {slug}: not evaluated ({result.note})", 1)
         with transaction.atomic():
-            snapshot, changes = _scan_apply(
-                scan=scan, analysis=analysis, results=results, guides=guides, report=report
-            )
+            snapshot, changes = _scan_apply(scan=scan, analysis=analysis, results=results, guides=guides, report=report)
     except AnalyzerError as exc:
         message = exc.render() if isinstance(exc, DSLSyntaxError) else str(exc)
         _scan_finish(scan, started=started, status=Scan.Status.FAILED, error=message)

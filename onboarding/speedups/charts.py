@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import pygal
 from pygal.style import Style
@@ -48,22 +49,12 @@ def speedup_chart_svg(series: SpeedupSeries, *, markers: Sequence[MergedConversi
     high = max(TARGETS[-1][0], *ratios) + _MARGIN
     machines = list(series.points)
     colours = (_MACHINE_COLOURS * (len(machines) // len(_MACHINE_COLOURS) + 1))[: len(machines)]
-    chart = pygal.DateTimeLine(
+    chart = _date_time_line(
         title=title,
         y_title="baseline ÷ candidate (above 1 = candidate faster)",
-        style=_style(colours),
-        js=[],
-        disable_xml_declaration=True,
-        width=800,
-        height=360,
-        legend_at_bottom=True,
-        truncate_legend=-1,
-        x_label_rotation=20,
-        x_value_formatter=lambda value: value.strftime("%Y-%m-%d"),
+        colours=colours,
         value_formatter=lambda value: f"{value:.3f}",
-        dots_size=4,
         range=(low, high),
-        show_x_guides=False,
     )
     for machine, points in series.points.items():
         chart.add(
@@ -105,21 +96,11 @@ def benchmark_means_svg(history: Sequence[BenchmarkResult], *, title: str) -> st
     if not lines:
         return ""
     unit = history[0].unit
-    chart = pygal.DateTimeLine(
+    chart = _date_time_line(
         title=title,
         y_title=f"mean ({unit}; lower is faster)",
-        style=_style(_MACHINE_COLOURS),
-        js=[],
-        disable_xml_declaration=True,
-        width=800,
-        height=360,
-        legend_at_bottom=True,
-        truncate_legend=-1,
-        x_label_rotation=20,
-        x_value_formatter=lambda value: value.strftime("%Y-%m-%d"),
+        colours=_MACHINE_COLOURS,
         value_formatter=lambda value: str(format_value(unit, value)),
-        dots_size=4,
-        show_x_guides=False,
         include_x_axis=True,
     )
     for label, results in lines.items():
@@ -132,6 +113,26 @@ def benchmark_means_svg(history: Sequence[BenchmarkResult], *, title: str) -> st
             ],
         )
     return str(chart.render(is_unicode=True))
+
+
+def _date_time_line(*, title: str, y_title: str, colours: Sequence[str], **config: Any) -> pygal.DateTimeLine:
+    """The house chart over dates: inline SVG without scripts, legend below, dates as ``YYYY-MM-DD``."""
+    return pygal.DateTimeLine(
+        title=title,
+        y_title=y_title,
+        style=_style(colours),
+        js=[],
+        disable_xml_declaration=True,
+        width=800,
+        height=360,
+        legend_at_bottom=True,
+        truncate_legend=-1,
+        x_label_rotation=20,
+        x_value_formatter=lambda value: value.strftime("%Y-%m-%d"),
+        dots_size=4,
+        show_x_guides=False,
+        **config,
+    )
 
 
 def _style(machine_colours: Sequence[str]) -> Style:

@@ -29,10 +29,7 @@ def _highlight(code: str, lang: str, attrs: str) -> str:
 
 
 # "gfm-like" (tables, strikethrough, autolinks) with raw HTML off: guides are data, not markup.
-_MD = (
-    MarkdownIt("gfm-like", {"html": False, "highlight": _highlight, "linkify": True})
-    .use(tasklists_plugin)
-)
+_MD = MarkdownIt("gfm-like", {"html": False, "highlight": _highlight, "linkify": True}).use(tasklists_plugin)
 
 
 #: Hidden bot IDs (``<!-- task:SLUG:NAME -->``) that GitHub hides and this page would show.

@@ -39,9 +39,21 @@ def isort_key(name: str) -> tuple[int, str]:
 
 def test_public_modules_declare_a_sorted_all():
     import importlib
-    for name in ("analyzer.errors", "analyzer.source", "analyzer.model", "analyzer.lexer", "analyzer.parser",
-                 "analyzer.analysis", "analyzer.report", "analyzer.cli", "analyzer.campaigns",
-                 "analyzer.campaigns.base", "analyzer.markdown", "analyzer.testopt"):
+
+    for name in (
+        "analyzer.errors",
+        "analyzer.source",
+        "analyzer.model",
+        "analyzer.lexer",
+        "analyzer.parser",
+        "analyzer.analysis",
+        "analyzer.report",
+        "analyzer.cli",
+        "analyzer.campaigns",
+        "analyzer.campaigns.base",
+        "analyzer.markdown",
+        "analyzer.testopt",
+    ):
         module = importlib.import_module(name)
         assert module.__all__ == sorted(module.__all__, key=isort_key), name
         assert all(hasattr(module, n) for n in module.__all__), name

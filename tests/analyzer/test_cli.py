@@ -15,8 +15,9 @@ NEWEST = CPYTHON_DIR / "main-2026-06"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "analyzer", *args], cwd=ROOT, capture_output=True,
-                          text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "analyzer", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
 
 
 def test_json_output_follows_the_contract(capsys):
@@ -77,8 +78,11 @@ def test_unreadable_input_exits_2_with_a_clear_message(tmp_path, make):
         target.write_bytes(b"\xff\xfe\x00")
     proc = run(str(target))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    expected = {"missing": "no such file or directory", "directory": "not a CPython source tree",
-                "binary": "not UTF-8 text"}[make]
+    expected = {
+        "missing": "no such file or directory",
+        "directory": "not a CPython source tree",
+        "binary": "not UTF-8 text",
+    }[make]
     assert proc.stderr.startswith(f"error: {target}: {expected}")
 
 

@@ -13,8 +13,37 @@ from analyzer.errors import DSLSyntaxError
 from analyzer.source import Source, SourceTree
 from tests.conftest import CPYTHON_DIR
 
-TOKENS = ["(", ")", "{", "}", "[", "]", ",", ";", "--", "/", "+", "=", '"', "'", "/*", "*/", "//", "\n",
-          "inst", "op(", "macro", "family", "pseudo", "label", "unused", "replicate(", "#if 0\n", "x", "1"]
+TOKENS = [
+    "(",
+    ")",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ";",
+    "--",
+    "/",
+    "+",
+    "=",
+    '"',
+    "'",
+    "/*",
+    "*/",
+    "//",
+    "\n",
+    "inst",
+    "op(",
+    "macro",
+    "family",
+    "pseudo",
+    "label",
+    "unused",
+    "replicate(",
+    "#if 0\n",
+    "x",
+    "1",
+]
 
 
 @cache
@@ -39,9 +68,9 @@ def test_mutated_snapshot_gives_a_result_or_a_located_error(mutations):
         if action == "insert":
             text = text[:pos] + token + text[pos:]
         elif action == "delete":
-            text = text[:pos] + text[pos + length:]
+            text = text[:pos] + text[pos + length :]
         else:
-            text = text[:pos] + token + text[pos + len(token):]
+            text = text[:pos] + token + text[pos + len(token) :]
     source = Source.from_text(text, name="Python/bytecodes.c")
     try:
         analysis = analyze_tree(SourceTree(None, source, None, None))

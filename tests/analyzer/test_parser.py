@@ -61,20 +61,23 @@ class TestInstAndOp:
         assert [i.name for i in d.stack.inputs] == ["owner"]
 
     def test_arrays_conditionals_and_types(self):
-        d = only("op(_Y, (callable, self_or_null[oparg & 1], args[oparg] -- "
-                 "new_frame: _PyInterpreterFrame *, null if (oparg & 1))) { }")
+        d = only(
+            "op(_Y, (callable, self_or_null[oparg & 1], args[oparg] -- "
+            "new_frame: _PyInterpreterFrame *, null if (oparg & 1))) { }"
+        )
         assert d.stack.inputs[1].size == "oparg & 1"
         assert d.stack.outputs[0].type == "_PyInterpreterFrame*"
         assert d.stack.outputs[1].condition == "oparg & 1"
-        assert str(d.stack) == ("(callable, self_or_null[oparg & 1], args[oparg] -- "
-                                "new_frame: _PyInterpreterFrame*, null if (oparg & 1))")
+        assert str(d.stack) == (
+            "(callable, self_or_null[oparg & 1], args[oparg] -- new_frame: _PyInterpreterFrame*, null if (oparg & 1))"
+        )
 
     def test_multiline_stack_effect(self):
         d = only("inst(SWAP, (bottom, unused[oparg-2], top --\n    bottom, unused[oparg-2], top)) { }")
         assert len(d.stack.outputs) == 3
 
     def test_braces_in_strings_comments_and_chars_do_not_end_the_body(self):
-        parsed = parse('op(_Z, (--)) {\n  printf("}}{"); /* } */ // }\n  char c = \'}\';\n}\nop(_W, (--)) { }')
+        parsed = parse("op(_Z, (--)) {\n  printf(\"}}{\"); /* } */ // }\n  char c = '}';\n}\nop(_W, (--)) { }")
         z, w = parsed.definitions
         assert (z.name, z.end_line, w.name, w.line) == ("_Z", 6, "_W", 7)
         assert "char c" in z.body
@@ -86,12 +89,18 @@ class TestInstAndOp:
 
 class TestOtherKinds:
     def test_macro_parts_with_caches_rewind_flush_and_comments(self):
-        d = only("macro(LOAD_GLOBAL_MODULE) =\n    _SPECIALIZE + // Skip over the counter\n"
-                 "    unused/1 + rewind/-4 + flush + _LOAD;")
+        d = only(
+            "macro(LOAD_GLOBAL_MODULE) =\n    _SPECIALIZE + // Skip over the counter\n"
+            "    unused/1 + rewind/-4 + flush + _LOAD;"
+        )
         assert isinstance(d, Macro)
         assert [(p.kind, p.name, p.size) for p in d.parts] == [
-            ("uop", "_SPECIALIZE", None), ("cache", "unused", 1), ("cache", "rewind", -4),
-            ("flush", "flush", None), ("uop", "_LOAD", None)]
+            ("uop", "_SPECIALIZE", None),
+            ("cache", "unused", 1),
+            ("cache", "rewind", -4),
+            ("flush", "flush", None),
+            ("uop", "_LOAD", None),
+        ]
         assert (d.parts[0].line, d.parts[1].line, d.parts[1].column) == (4, 5, 5)
 
     def test_family_with_constant_size_and_trailing_comma(self):
@@ -114,8 +123,10 @@ class TestOtherKinds:
 
 class TestMarkers:
     def test_marker_inside_a_comment_is_not_the_region_start(self):
-        text = ("// The actual instruction definitions start at // BEGIN BYTECODES //.\n"
-                "inst(OUTSIDE, (--)) { }\n// BEGIN BYTECODES //\nop(_IN, (--)) { }\n// END BYTECODES //\n")
+        text = (
+            "// The actual instruction definitions start at // BEGIN BYTECODES //.\n"
+            "inst(OUTSIDE, (--)) { }\n// BEGIN BYTECODES //\nop(_IN, (--)) { }\n// END BYTECODES //\n"
+        )
         parsed = parse_source(Source.from_text(text))
         assert [d.name for d in parsed.definitions] == ["_IN"]
         assert parsed.region == (3, 5)
@@ -136,8 +147,9 @@ class TestErrors:
     def test_missing_dashes_in_stack_effect(self):
         err = error_of("op(_A, (value)) { }")
         assert (err.line, err.column) == (3, 14)
-        assert err.message == ("expected ',' or '--' in stack effect, found ')' "
-                               "(a stack effect reads '(inputs -- outputs)')")
+        assert err.message == (
+            "expected ',' or '--' in stack effect, found ')' (a stack effect reads '(inputs -- outputs)')"
+        )
 
     def test_unclosed_body(self):
         err = error_of("op(_A, (--)) {\n  if (x) {\n")

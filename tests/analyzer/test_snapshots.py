@@ -23,8 +23,13 @@ EXPECTED_COUNTS = {
 }
 #: Optimizer cases per snapshot (DSL-NOTES.md section 8); None where the file is absent.
 EXPECTED_OPTIMIZER_CASES = {
-    "3.14a-2024-06": None, "3.13.0-release": 67, "3.14.7-release": 116, "3.15a-2025-07": None,
-    "3.15a-2025-08": 135, "3.15a-2026-02": 165, "main-2026-06": 228,
+    "3.14a-2024-06": None,
+    "3.13.0-release": 67,
+    "3.14.7-release": 116,
+    "3.15a-2025-07": None,
+    "3.15a-2025-08": 135,
+    "3.15a-2026-02": 165,
+    "main-2026-06": 228,
 }
 
 

@@ -270,9 +270,11 @@ def test_assert_in_and_not_in(tmp_path: Path) -> None:
 
 
 def test_plain_assert_and_assert_true_false_membership(tmp_path: Path) -> None:
-    assert [f[:2] for f in snippet_forms(
-        tmp_path,
-        """
+    assert [
+        f[:2]
+        for f in snippet_forms(
+            tmp_path,
+            """
         def test_a(self):
             assert "_A" in uops
             assert "_B" not in uops
@@ -282,7 +284,8 @@ def test_plain_assert_and_assert_true_false_membership(tmp_path: Path) -> None:
             if "_F" in uops:
                 pass
         """,
-    )] == [
+        )
+    ] == [
         ("_A", "assertIn"),
         ("_B", "assertNotIn"),
         ("_C", "assertIn"),
@@ -293,16 +296,19 @@ def test_plain_assert_and_assert_true_false_membership(tmp_path: Path) -> None:
 
 
 def test_counts(tmp_path: Path) -> None:
-    assert [f[:2] for f in snippet_forms(
-        tmp_path,
-        """
+    assert [
+        f[:2]
+        for f in snippet_forms(
+            tmp_path,
+            """
         def test_a(self):
             self.assertLessEqual(count_ops(ex, "_POP_TOP"), 2)
             self.assertEqual(uops.count("_GUARD_NOS_INT"), 0)
             self.assertIn(uop_names.count("_CHECK_STACK_SPACE"), [0, 1])
             guards = [op for op in iter_opnames(ex) if op == "_GUARD_TOS_INT"]
         """,
-    )] == [
+        )
+    ] == [
         ("_POP_TOP", "count_ops"),
         ("_GUARD_NOS_INT", "count"),
         ("_CHECK_STACK_SPACE", "count"),
@@ -311,9 +317,11 @@ def test_counts(tmp_path: Path) -> None:
 
 
 def test_index_pairwise_operand_and_other(tmp_path: Path) -> None:
-    assert [f[:2] for f in snippet_forms(
-        tmp_path,
-        """
+    assert [
+        f[:2]
+        for f in snippet_forms(
+            tmp_path,
+            """
         def test_a(self):
             call = opnames.index("_CALL_BUILTIN_FAST")
             self.assertIn(("_LOAD_ATTR_MODULE", "_POP_TOP_NOP"), itertools.pairwise(uops))
@@ -326,7 +334,8 @@ def test_index_pairwise_operand_and_other(tmp_path: Path) -> None:
             for name in ("_X", "_Y"):
                 pass
         """,
-    )] == [
+        )
+    ] == [
         ("_CALL_BUILTIN_FAST", "index"),
         ("_LOAD_ATTR_MODULE", "pairwise"),
         ("_POP_TOP_NOP", "pairwise"),
@@ -426,7 +435,7 @@ def test_exec_strings_and_docstrings_are_not_scripts(tmp_path: Path) -> None:
 def test_only_complete_names_in_test_methods_count(tmp_path: Path) -> None:
     index = scan_snippet(
         tmp_path,
-        '''
+        """
         import unittest
 
         def get_bool_guard_ops():
@@ -454,7 +463,7 @@ def test_only_complete_names_in_test_methods_count(tmp_path: Path) -> None:
 
             def helper(self):
                 return "_NOT_IN_A_TEST"
-        ''',
+        """,
     )
     assert [(t.test_class, t.test_name, t.line, t.uops) for t in index.tests] == [
         ("TestUops", "test_one", 19, ("_NESTED", "_PARTIAL_NAME")),
@@ -467,7 +476,7 @@ def test_known_uops_keeps_only_listed_names(tmp_path: Path) -> None:
     index = scan_snippet(
         tmp_path,
         SNIPPET_HEADER
-        + '    def test_a(self):\n'
+        + "    def test_a(self):\n"
         + '        self.assertIn("_REAL", u)\n'
         + '        self.assertIn("_TYPO", u)\n'
         + '        script_helper.assert_python_ok("-c", "assert \'_TYPO\' in u")\n',

@@ -62,7 +62,7 @@ def api_schema(db: None, maintainer_token: str, monkeypatch: pytest.MonkeyPatch,
     settings.GITHUB_WEBHOOK_SECRET = "schemathesis-secret"
     # Rate control is tested elsewhere; here it would only stop the writes being explored.
     # Every configured scope is lifted, so a scope added later cannot turn into a KeyError (a 500) here.
-    rates = {scope: "100000/min" for scope in api_settings.DEFAULT_THROTTLE_RATES}
+    rates = dict.fromkeys(api_settings.DEFAULT_THROTTLE_RATES, "100000/min")
     monkeypatch.setattr(WriteScopedRateThrottle, "THROTTLE_RATES", rates)
     # As Django's test client does: the raw WSGI app must not close the test's connection
     # after each request (on PostgreSQL that would end the test's transaction).

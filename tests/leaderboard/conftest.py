@@ -80,8 +80,13 @@ def rescan(db: None) -> Rescan:
         for task in tasks:
             task.refresh_from_db()
             TaskStatusChange.objects.create(
-                task=task, from_status=task.status, to_status=to, scan=scan, snapshot=snapshot,
-                reason=f"converted upstream in {snapshot.label}", at=at,
+                task=task,
+                from_status=task.status,
+                to_status=to,
+                scan=scan,
+                snapshot=snapshot,
+                reason=f"converted upstream in {snapshot.label}",
+                at=at,
             )
             Task.objects.filter(pk=task.pk).update(status=to)
         if to == Task.Status.DONE:

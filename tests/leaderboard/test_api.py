@@ -37,8 +37,9 @@ def work(make_task: MakeTask, make_contributor: MakeContributor, convert: Conver
     task = make_task("CALL_TYPE_1", difficulty=Task.Difficulty.MEDIUM)
     make_task("STILL_TODO")
     pr = convert(alice, task, merged_at=JAN)
-    recognition_record(contributor=carol, kind="review", recorded_by=maintainer, pull_request=pr, at=REVIEWED,
-                       note="careful")
+    recognition_record(
+        contributor=carol, kind="review", recorded_by=maintainer, pull_request=pr, at=REVIEWED, note="careful"
+    )
     return {"pr": pr}
 
 
@@ -53,13 +54,25 @@ class TestLeaderboardList:
             "previous": None,
             "results": [
                 {
-                    "rank": 1, "github_handle": "alice", "name": "Alice Newcomer", "points": 6, "conversions": 1,
-                    "reviews": 0, "mentoring": 0, "finished_at": "2026-01-10T12:00:00Z",
+                    "rank": 1,
+                    "github_handle": "alice",
+                    "name": "Alice Newcomer",
+                    "points": 6,
+                    "conversions": 1,
+                    "reviews": 0,
+                    "mentoring": 0,
+                    "finished_at": "2026-01-10T12:00:00Z",
                     "profile": "http://testserver/api/contributors/alice/profile/",
                 },
                 {
-                    "rank": 2, "github_handle": "carol", "name": "", "points": 1, "conversions": 0,
-                    "reviews": 1, "mentoring": 0, "finished_at": "2026-01-20T09:00:00Z",
+                    "rank": 2,
+                    "github_handle": "carol",
+                    "name": "",
+                    "points": 1,
+                    "conversions": 0,
+                    "reviews": 1,
+                    "mentoring": 0,
+                    "finished_at": "2026-01-20T09:00:00Z",
                     "profile": "http://testserver/api/contributors/carol/profile/",
                 },
             ],
@@ -113,7 +126,8 @@ class TestProfile:
             "first_contribution": "2026-01-10T12:00:00Z",
             "badges": [
                 {
-                    "slug": "first-conversion", "title": "First conversion",
+                    "slug": "first-conversion",
+                    "title": "First conversion",
                     "description": "1 merged conversion(s), reached with CALL_TYPE_1",
                     "earned_at": "2026-01-10T12:00:00Z",
                 }
@@ -123,13 +137,22 @@ class TestProfile:
             ],
             "conversions": [
                 {
-                    "task": "CALL_TYPE_1", "campaign": "refcount", "difficulty": "medium", "pull_request": pr.url,
-                    "merged_at": "2026-01-10T12:00:00Z", "points": 6,
+                    "task": "CALL_TYPE_1",
+                    "campaign": "refcount",
+                    "difficulty": "medium",
+                    "pull_request": pr.url,
+                    "merged_at": "2026-01-10T12:00:00Z",
+                    "points": 6,
                 }
             ],
             "pull_requests": [
-                {"url": pr.url, "title": "gh-134584: Convert CALL_TYPE_1", "state": "merged",
-                 "merged_at": "2026-01-10T12:00:00Z", "tasks": ["CALL_TYPE_1"]}
+                {
+                    "url": pr.url,
+                    "title": "gh-134584: Convert CALL_TYPE_1",
+                    "state": "merged",
+                    "merged_at": "2026-01-10T12:00:00Z",
+                    "tasks": ["CALL_TYPE_1"],
+                }
             ],
             "recognitions": [],
         }
@@ -139,8 +162,14 @@ class TestProfile:
 
         assert (body["points"], body["rank"], body["first_contribution"], body["badges"]) == (1, 2, None, [])
         assert body["recognitions"] == [
-            {"kind": "review", "task": None, "pull_request": work["pr"].url, "recorded_by": "mae",
-             "at": "2026-01-20T09:00:00Z", "note": "careful"}
+            {
+                "kind": "review",
+                "task": None,
+                "pull_request": work["pr"].url,
+                "recorded_by": "mae",
+                "at": "2026-01-20T09:00:00Z",
+                "note": "careful",
+            }
         ]
 
     def test_an_unknown_handle_is_404_in_the_error_shape(self, api: APIClient) -> None:

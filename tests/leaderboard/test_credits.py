@@ -37,7 +37,10 @@ FEB = dt.datetime(2026, 2, 17, 15, 30, tzinfo=dt.UTC)
 
 @pytest.fixture
 def refcount_work(
-    make_task: MakeTask, make_contributor: MakeContributor, convert: Convert, merged_pr: MergedPR,
+    make_task: MakeTask,
+    make_contributor: MakeContributor,
+    convert: Convert,
+    merged_pr: MergedPR,
     maintainer: Contributor,
 ) -> Campaign:
     """Alice (named) and bob (handle only) converted refcount tasks; carol reviewed; dave's PR is open."""
@@ -74,8 +77,9 @@ def test_the_table_has_one_all_contributors_cell_per_person_with_their_kinds_of_
     assert "<b>Carol Veteran</b>" in cells[2] and '"Reviewed Pull Requests"' in cells[2] and '"Code"' not in cells[2]
 
 
-def test_the_table_wraps_after_seven_people(make_task: MakeTask, make_contributor: MakeContributor,
-                                              merged_pr: MergedPR, rescan: Callable[..., object]) -> None:
+def test_the_table_wraps_after_seven_people(
+    make_task: MakeTask, make_contributor: MakeContributor, merged_pr: MergedPR, rescan: Callable[..., object]
+) -> None:
     tasks = [make_task(f"OP_{n}") for n in range(9)]
     for n, task in enumerate(tasks):
         merged_pr(make_contributor(f"p{n}"), task)
@@ -92,8 +96,11 @@ def test_the_events_are_the_merged_conversions_with_date_title_and_link(refcount
 
     link = {name: PullRequest.objects.get(tasks__name=name).url for name in ("CALL_TYPE_1", "CALL_LEN")}
     assert events == [
-        {"date": dt.date(2026, 2, 17), "title": "CALL_TYPE_1 converted by @alice (gh-134584)",
-         "link": link["CALL_TYPE_1"]},
+        {
+            "date": dt.date(2026, 2, 17),
+            "title": "CALL_TYPE_1 converted by @alice (gh-134584)",
+            "link": link["CALL_TYPE_1"],
+        },
         {"date": dt.date(2026, 2, 20), "title": "CALL_LEN converted by @bob (gh-134584)", "link": link["CALL_LEN"]},
     ]
     assert credits_events(campaign_credits(campaign=refcount_work))[0]["date"] == dt.date(2026, 2, 17)

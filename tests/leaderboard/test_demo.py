@@ -50,10 +50,12 @@ def test_the_demo_celebrates_alices_first_contribution_and_gives_badges(seeded: 
 
     assert "@demo-alice converted `CALL_TYPE_1` — first contribution!" in texts
     assert [b.slug for b in contributor_profile(contributor=carol).badges] == [
-        "first-conversion", "first-timer-mentor",
+        "first-conversion",
+        "first-timer-mentor",
     ]
     assert [b.slug for b in contributor_profile(contributor=leaderboard_list()[1].contributor).badges] == [
-        "first-conversion", "five-conversions",
+        "first-conversion",
+        "five-conversions",
     ]
     assert contributor_profile(contributor=alice).first_contribution.date().isoformat() == "2026-02-17"
 
@@ -61,9 +63,10 @@ def test_the_demo_celebrates_alices_first_contribution_and_gives_badges(seeded: 
 def test_the_dashboard_and_pages_show_the_demo(seeded: str, client: Client) -> None:
     assert "@demo-alice converted <code>CALL_TYPE_1</code> — first contribution!" in client.get("/").content.decode()
     assert "@demo-carol" in client.get("/leaderboard/").content.decode()
-    assert "(Contributed by Alice Newcomer and Carol Veteran in :gh:`134584`.)" in client.get(
-        "/leaderboard/campaigns/refcount/credits.md"
-    ).content.decode()
+    assert (
+        "(Contributed by Alice Newcomer and Carol Veteran in :gh:`134584`.)"
+        in client.get("/leaderboard/campaigns/refcount/credits.md").content.decode()
+    )
 
 
 def test_seeding_twice_changes_nothing(seeded: str) -> None:

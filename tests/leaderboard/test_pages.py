@@ -35,8 +35,9 @@ def work(make_task: MakeTask, make_contributor: MakeContributor, convert: Conver
     convert(bob, make_task("CALL_LEN"), merged_at=now - dt.timedelta(days=8))
     convert(bob, make_task("_POP_TOP_INT", campaign="optimizer"), merged_at=now - dt.timedelta(days=7))
     make_task("STILL_TODO")
-    recognition_record(contributor=carol, kind="mentoring", recorded_by=maintainer, pull_request=first,
-                       at=now - dt.timedelta(days=6))
+    recognition_record(
+        contributor=carol, kind="mentoring", recorded_by=maintainer, pull_request=first, at=now - dt.timedelta(days=6)
+    )
     return {"alice": alice, "bob": bob, "carol": carol, "first": first}
 
 
@@ -78,8 +79,13 @@ class TestLeaderboardPage:
     ) -> None:
         task, now = make_task("CALL_TYPE_1"), timezone.now()
         Recognition.objects.bulk_create(
-            Recognition(contributor=make_contributor(f"r{n:02}"), kind="review", task=task, recorded_by=maintainer,
-                        at=now - dt.timedelta(minutes=n))
+            Recognition(
+                contributor=make_contributor(f"r{n:02}"),
+                kind="review",
+                task=task,
+                recorded_by=maintainer,
+                at=now - dt.timedelta(minutes=n),
+            )
             for n in range(51)
         )
 
@@ -174,8 +180,10 @@ class TestRecordingRecognitions:
             ({"kind": "review"}, "Name the pull request or the task that was reviewed or mentored."),
             ({"kind": "review", "task": "CALL_LEN"}, "Write the task as campaign/NAME, e.g. refcount/CALL_TYPE_1."),
             ({"kind": "review", "task": "refcount/NOPE"}, "No task NOPE in campaign refcount."),
-            ({"kind": "review", "pull_request_url": "https://github.com/python/cpython/pull/424242"},
-             "That pull request is not linked to any claim here; link it to its claim first."),
+            (
+                {"kind": "review", "pull_request_url": "https://github.com/python/cpython/pull/424242"},
+                "That pull request is not linked to any claim here; link it to its claim first.",
+            ),
         ],
     )
     def test_bad_input_is_refused_with_a_message(

@@ -52,8 +52,17 @@ def build(n_contributors: int, n_converters: int) -> None:
     maintainer, people = people[-1], people[:-1]
     campaign = Campaign.objects.create(slug="refcount", title="Refcount", issue="gh-134584")
     tasks = Task.objects.bulk_create(
-        Task(campaign=campaign, name=f"OP_{n:05}", kind="op", uop=f"OP_{n:05}", status=Task.Status.DONE,
-             difficulty=Task.Difficulty.values[n % 3], file="Python/bytecodes.c", line=n + 1, end_line=n + 2)
+        Task(
+            campaign=campaign,
+            name=f"OP_{n:05}",
+            kind="op",
+            uop=f"OP_{n:05}",
+            status=Task.Status.DONE,
+            difficulty=Task.Difficulty.values[n % 3],
+            file="Python/bytecodes.c",
+            line=n + 1,
+            end_line=n + 2,
+        )
         for n in range(n_converters + 1)
     )
     snapshot = Snapshot.objects.create(label="main", bytecodes_sha256="0" * 64, scanned_at=now)
@@ -67,8 +76,14 @@ def build(n_contributors: int, n_converters: int) -> None:
         for t, p in zip(tasks, people[:n_converters], strict=False)
     )
     prs = PullRequest.objects.bulk_create(
-        PullRequest(url=f"https://github.com/python/cpython/pull/{n + 1}", repo="python/cpython", number=n + 1,
-                    state=PullRequest.State.MERGED, merged_at=now - dt.timedelta(days=10, minutes=n), claim=c)
+        PullRequest(
+            url=f"https://github.com/python/cpython/pull/{n + 1}",
+            repo="python/cpython",
+            number=n + 1,
+            state=PullRequest.State.MERGED,
+            merged_at=now - dt.timedelta(days=10, minutes=n),
+            claim=c,
+        )
         for n, c in enumerate(claims)
     )
     PullRequest.tasks.through.objects.bulk_create(
@@ -78,8 +93,9 @@ def build(n_contributors: int, n_converters: int) -> None:
         Recognition(contributor=p, kind="review", task=tasks[-1], recorded_by=maintainer, at=now - dt.timedelta(days=1))
         for p in people
     )
-    Recognition.objects.create(contributor=people[7], kind="mentoring", pull_request=prs[8], recorded_by=maintainer,
-                               at=now)
+    Recognition.objects.create(
+        contributor=people[7], kind="mentoring", pull_request=prs[8], recorded_by=maintainer, at=now
+    )
 
 
 def fetch(client: Client, url: str, queries: DjangoAssertNumQueries) -> str:

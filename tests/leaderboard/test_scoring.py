@@ -108,8 +108,12 @@ class TestConversions:
         alice = make_contributor("alice")
         claim = Claim.objects.create(task=task, contributor=alice, claimed_at=timezone.now() - dt.timedelta(days=1))
         pr = PullRequest.objects.create(
-            url="https://github.com/python/cpython/pull/1", repo="python/cpython", number=1,
-            state=PullRequest.State.MERGED, merged_at=timezone.now(), claim=claim,
+            url="https://github.com/python/cpython/pull/1",
+            repo="python/cpython",
+            number=1,
+            state=PullRequest.State.MERGED,
+            merged_at=timezone.now(),
+            claim=claim,
         )
         pr.tasks.add(task)
 
@@ -141,8 +145,12 @@ class TestConversions:
         alice, task = make_contributor("alice"), make_task("CALL_TYPE_1")
         first = convert(alice, task, merged_at=timezone.now() - dt.timedelta(days=5))
         follow_up = PullRequest.objects.create(
-            url="https://github.com/python/cpython/pull/999", repo="python/cpython", number=999,
-            state=PullRequest.State.MERGED, merged_at=timezone.now(), claim=first.claim,
+            url="https://github.com/python/cpython/pull/999",
+            repo="python/cpython",
+            number=999,
+            state=PullRequest.State.MERGED,
+            merged_at=timezone.now(),
+            claim=first.claim,
         )
         follow_up.tasks.add(task)
 
@@ -218,8 +226,13 @@ class TestRanking:
         convert(alice, make_task("OLD", difficulty=Task.Difficulty.HARD), merged_at=now - dt.timedelta(days=45))
         convert(alice, make_task("NEW"), merged_at=now - dt.timedelta(days=3))
         old_pr = convert(bob, make_task("BOB"), merged_at=now - dt.timedelta(days=40))
-        recognition_record(contributor=alice, kind="review", recorded_by=maintainer, pull_request=old_pr,
-                           at=now - dt.timedelta(days=31))
+        recognition_record(
+            contributor=alice,
+            kind="review",
+            recorded_by=maintainer,
+            pull_request=old_pr,
+            at=now - dt.timedelta(days=31),
+        )
         recognition_record(contributor=bob, kind="mentoring", recorded_by=maintainer, pull_request=old_pr, at=now)
 
         recent = leaderboard_list(since=window_since("30d", now=now))
@@ -257,8 +270,9 @@ class TestRecognitions:
     ) -> None:
         task = make_task("_POP_TOP_INT", campaign="optimizer")
         pr = convert(make_contributor("alice"), task)
-        recognition_record(contributor=make_contributor("carol"), kind="review", recorded_by=maintainer,
-                           pull_request=pr)
+        recognition_record(
+            contributor=make_contributor("carol"), kind="review", recorded_by=maintainer, pull_request=pr
+        )
         other = make_task("CALL_TYPE_1", campaign="refcount").campaign
 
         in_optimizer = [c.github_handle for c in leaderboard_list(campaign=task.campaign)]

@@ -38,6 +38,8 @@ def test_task_page_links_the_definition_at_the_scanned_commit(client, db):
     task = Task.objects.get(campaign__slug="refcount", name="FORMAT_SIMPLE")
     snapshot = task.last_snapshot
     html = client.get(reverse("web:task", args=["refcount", task.name])).content.decode()
-    expected = (f"https://github.com/{snapshot.repository}/blob/{snapshot.commit}/Python/bytecodes.c"
-                f"#L{task.line}-L{task.end_line}")
+    expected = (
+        f"https://github.com/{snapshot.repository}/blob/{snapshot.commit}/Python/bytecodes.c"
+        f"#L{task.line}-L{task.end_line}"
+    )
     assert snapshot.commit and f'href="{expected}"' in html

@@ -13,6 +13,7 @@ import pytest
 from onboarding.claims.models import PullRequest
 from onboarding.speedups.models import BenchmarkRun
 from onboarding.speedups.services import benchmark_run_import
+from tests.api.conftest import _fresh_throttles, api  # noqa: F401  (fixtures: no throttle counters, an API client)
 
 JIT_DEFAULT = "pyperf-jit/20260811-0edaa75-default-gcc-x86_64.json"
 JIT_JIT = "pyperf-jit/20260811-0edaa75-jit-gcc-x86_64.json"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -16,19 +15,6 @@ from onboarding.speedups.models import BenchmarkRun
 from tests.speedups.conftest import FC_310_REFERENCE, FC_20221119, GZ_PY35, JIT_JIT
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles() -> Iterator[None]:
-    """Throttle counters live in the cache: each test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def api() -> APIClient:
-    return APIClient()
 
 
 @pytest.fixture
@@ -64,9 +50,7 @@ class TestUpload:
         assert again.json()["id"] == first.json()["id"]
         assert again.json()["build"] == "default"
 
-    def test_uploads_are_throttled_with_the_benchmarks_rate(
-        self, signed_in_api: APIClient
-    ) -> None:
+    def test_uploads_are_throttled_with_the_benchmarks_rate(self, signed_in_api: APIClient) -> None:
         from rest_framework.settings import api_settings
 
         rates = {**api_settings.DEFAULT_THROTTLE_RATES, "benchmarks": "2/hour"}

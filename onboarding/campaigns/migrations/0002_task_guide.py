@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0001_initial'),
+        ("campaigns", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='guide',
-            field=models.TextField(blank=True, help_text='Step-by-step guide (Markdown) from analyzer.markdown.render_guide at the last scan.'),
+            model_name="task",
+            name="guide",
+            field=models.TextField(
+                blank=True,
+                help_text="Step-by-step guide (Markdown) from analyzer.markdown.render_guide at the last scan.",
+            ),
         ),
     ]

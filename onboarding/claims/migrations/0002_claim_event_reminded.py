@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0001_initial'),
+        ("claims", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='claimevent',
-            name='kind',
-            field=models.CharField(choices=[('claimed', 'claimed'), ('assigned', 'assigned'), ('released', 'released'), ('expired', 'expired'), ('completed', 'completed'), ('pr_linked', 'pull request linked'), ('reminded', 'reminded')], max_length=20),
+            model_name="claimevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("claimed", "claimed"),
+                    ("assigned", "assigned"),
+                    ("released", "released"),
+                    ("expired", "expired"),
+                    ("completed", "completed"),
+                    ("pr_linked", "pull request linked"),
+                    ("reminded", "reminded"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -5,32 +5,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('campaigns', '0001_initial'),
-        ('claims', '0001_initial'),
-        ('contributors', '0001_initial'),
+        ("campaigns", "0001_initial"),
+        ("claims", "0001_initial"),
+        ("contributors", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Recognition',
+            name="Recognition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('review', 'review'), ('mentoring', 'mentoring')], max_length=10)),
-                ('at', models.DateTimeField(help_text='When it was recorded.')),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('contributor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recognitions', to='contributors.contributor')),
-                ('pull_request', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='recognitions', to='claims.pullrequest')),
-                ('recorded_by', models.ForeignKey(help_text='The maintainer who vouches for it.', on_delete=django.db.models.deletion.PROTECT, related_name='recognitions_recorded', to='contributors.contributor')),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='recognitions', to='campaigns.task')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(choices=[("review", "review"), ("mentoring", "mentoring")], max_length=10)),
+                ("at", models.DateTimeField(help_text="When it was recorded.")),
+                ("note", models.CharField(blank=True, max_length=300)),
+                (
+                    "contributor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recognitions",
+                        to="contributors.contributor",
+                    ),
+                ),
+                (
+                    "pull_request",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recognitions",
+                        to="claims.pullrequest",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        help_text="The maintainer who vouches for it.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="recognitions_recorded",
+                        to="contributors.contributor",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recognitions",
+                        to="campaigns.task",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['contributor', 'at'], name='leaderboard_contrib_324aca_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('task__isnull', False), ('pull_request__isnull', False), _connector='OR'), name='recognition_names_task_or_pull_request'), models.UniqueConstraint(condition=models.Q(('pull_request__isnull', False)), fields=('contributor', 'kind', 'pull_request'), name='recognition_once_per_pull_request'), models.UniqueConstraint(condition=models.Q(('pull_request__isnull', True)), fields=('contributor', 'kind', 'task'), name='recognition_once_per_task')],
+                "ordering": ["-at", "-pk"],
+                "indexes": [models.Index(fields=["contributor", "at"], name="leaderboard_contrib_324aca_idx")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("task__isnull", False), ("pull_request__isnull", False), _connector="OR"),
+                        name="recognition_names_task_or_pull_request",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("pull_request__isnull", False)),
+                        fields=("contributor", "kind", "pull_request"),
+                        name="recognition_once_per_pull_request",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("pull_request__isnull", True)),
+                        fields=("contributor", "kind", "task"),
+                        name="recognition_once_per_task",
+                    ),
+                ],
             },
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('snapshots', '0001_initial'),
+        ("snapshots", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='scan',
-            name='progress',
-            field=models.JSONField(blank=True, default=list, help_text='The steps a queued scan has reported so far (shown on the scan page while it runs).'),
+            model_name="scan",
+            name="progress",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="The steps a queued scan has reported so far (shown on the scan page while it runs).",
+            ),
         ),
     ]
