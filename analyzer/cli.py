@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from analyzer.analysis import Analysis, analyze
 from analyzer.campaigns import REGISTRY, CampaignResult, run_all
 from analyzer.errors import AnalyzerError, DSLSyntaxError
+from analyzer.gitinfo import checkout_head
 from analyzer.history import closest_conversion, conversions_between
 from analyzer.markdown import render_guide, render_megaissue
 from analyzer.report import to_json, to_text
@@ -40,7 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--format", choices=("json", "markdown", "text"), default="text", help="output format (default: text)"
     )
-    parser.add_argument("--commit", help="the checkout's commit SHA, for permalinks in markdown")
+    parser.add_argument(
+        "--commit",
+        help="commit SHA of the sources, for permalinks in markdown (default: HEAD when PATH is a git checkout)",
+    )
     parser.add_argument(
         "--repository",
         default="python/cpython",
@@ -70,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         analysis = analyze(args.path)
     except AnalyzerError as exc:
         return _input_error(exc)
+    if args.commit is None:
+        head = checkout_head(args.path)
+        args.commit = head.commit if head else None
     results = run_all(analysis, args.campaign)
     if args.guide:
         return _print_guide(args, analysis, results)

@@ -55,6 +55,37 @@ def test_markdown_is_a_checklist_with_permalinks(capsys):
     assert "- [ ] `BINARY_SLICE`" in out and "<!-- task:refcount:BINARY_SLICE -->" in out
 
 
+def git(cwd, *args: str) -> str:
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+        "GIT_COMMITTER_DATE": "2026-06-08T12:00:00Z",
+        "PATH": "/usr/bin:/bin",
+    }
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def test_markdown_links_to_the_head_of_a_git_checkout_by_default(tmp_path, capsys):
+    (tmp_path / "Python").mkdir()
+    (tmp_path / "Python" / "bytecodes.c").write_bytes((NEWEST / "Python" / "bytecodes.c").read_bytes())
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "snapshot")
+    head = git(tmp_path, "rev-parse", "HEAD")
+
+    assert main([str(tmp_path), "--campaign", "refcount", "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert f"https://github.com/python/cpython/blob/{head}/Python/bytecodes.c#L" in out
+
+    # An explicit --commit wins, and a folder that is not a checkout's top gets no permalinks.
+    assert main([str(tmp_path), "--campaign", "refcount", "--format", "markdown", "--commit", "a" * 40]) == 0
+    assert f"/blob/{'a' * 40}/" in capsys.readouterr().out
+    assert main([str(tmp_path / "Python" / "bytecodes.c"), "--campaign", "refcount", "--format", "markdown"]) == 0
+    assert "/blob/" not in capsys.readouterr().out
+
+
 def test_malformed_input_exits_2_with_location_line_and_caret(tmp_path):
     bad = tmp_path / "bytecodes.c"
     bad.write_text("// BEGIN BYTECODES //\nop(_A, (value -- res) {\n}\n// END BYTECODES //\n")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from analyzer.gitinfo import checkout_head
 from onboarding.errors import ScanFailed
 from onboarding.snapshots.services import scan_run
 
@@ -18,23 +18,6 @@ def parse_date(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"--date {value!r} is not a date like 2026-02-14") from None
-
-
-def git_head(path: Path) -> tuple[str | None, dt.date | None]:
-    """The commit and commit date of a git checkout at ``path``, or (None, None)."""
-    if not (path / ".git").exists():
-        return None, None
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(path), "log", "-1", "--format=%H %cs"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        ).stdout.split()
-    except (OSError, subprocess.SubprocessError):
-        return None, None
-    return (out[0], dt.date.fromisoformat(out[1])) if len(out) == 2 else (None, None)
 
 
 class Command(BaseCommand):
@@ -55,8 +38,9 @@ class Command(BaseCommand):
         path = Path(options["path"])
         commit, date = options["commit"], options["date"]
         if commit is None and path.is_dir():
-            head, head_date = git_head(path)
-            commit, date = head, date or head_date
+            head = checkout_head(path)
+            if head is not None:
+                commit, date = head.commit, date or head.date
         verbosity = int(options["verbosity"])
 
         def progress(message: str, level: int) -> None:
