@@ -71,6 +71,9 @@ class RefcountFacts:
     forwarded: list[str] = field(default_factory=list)
     deaths: list[Evidence] = field(default_factory=list)
     how: set[str] = field(default_factory=set)
+    #: Names of the inputs (or replaced slot values) released inline; empty when only
+    #: ``DECREF_INPUTS()`` releases them (all of them).
+    released: set[str] = field(default_factory=set)
 
 
 def facts_of(uop: InstDef) -> RefcountFacts:
@@ -109,14 +112,17 @@ def facts_of(uop: InstDef) -> RefcountFacts:
             target = m.group(2)
             if target in input_alias:
                 note = f"releases input `{input_alias[target]}` inline"
+                facts.released.add(input_alias[target])
             elif target in slot_alias:
                 note = f"releases the value it replaces (`{target}`) inline"
+                facts.released.add(target)
             else:
                 continue
             facts.releases.append(Evidence(uop.file, *at(m.start()), note))
             facts.how.add(m.group(1))
     for m in _CONSUMER_RE.finditer(body):
-        if set(_WORD_RE.findall(m.group(2))) & set(input_alias):
+        if passed := set(_WORD_RE.findall(m.group(2))) & set(input_alias):
+            facts.released.update(input_alias[name] for name in passed)
             line, _ = at(m.start())
             text = " ".join(body[m.start() : m.end() + 1].split())
             facts.releases.append(
@@ -141,7 +147,7 @@ def _classify(analysis: Analysis, uop: InstDef, facts: RefcountFacts) -> tuple[s
     if "POP_TOP" in uop.name or uop.name.startswith("_POP_"):
         return "not_applicable", f"`{uop.name}` is a release uop: it decrefs by design", extra
     if facts.releases:
-        released = sorted({e.note.split("`")[1] for e in facts.releases if "`" in e.note})
+        released = sorted(facts.released)
         how = ", ".join(f"`{h}`" for h in sorted(facts.how))
         what = ", ".join(f"`{r}`" for r in released) if released else "its inputs"
         return "todo", f"releases {what} inline with {how}", extra

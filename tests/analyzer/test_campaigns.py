@@ -143,6 +143,11 @@ def test_legacy_2024_decrefs_count_as_inline_releases():
 def test_helpers_that_consume_inputs_are_inline_releases():
     f = findings("3.14.7-release", "refcount")["BINARY_OP_ADD_FLOAT"]
     assert f.status == "todo" and "_PyFloat_FromDouble_ConsumeInputs" in f.summary
+    # The summary names the inputs the helper consumes, and the helper as the means.
+    assert f.summary == "releases `left`, `right` inline with `_PyFloat_FromDouble_ConsumeInputs`"
+    assert findings("main-2026-06", "refcount")["BUILD_MAP"].summary == (
+        "releases `values` inline with `_Py_BuildMap_StackRefSteal`"
+    )
 
 
 def test_tier2_variants_follow_the_uop_they_stand_in_for():
