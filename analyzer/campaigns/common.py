@@ -241,6 +241,9 @@ def difficulty_of(analysis: Analysis, uop: InstDef, *, campaign: str) -> tuple[s
     if campaign == "refcount" and uop.tier2_name in analysis.optimizer_cases:
         score += 1
         reasons.append(f"optimizer case `{uop.tier2_name}` must be updated to the new outputs")
+    if campaign == "refcount" and "tier1" in uop.annotations:
+        # Annotation `tier1` (DSL-NOTES.md section 4): tier 2 traces never contain it.
+        reasons.append("tier 1 only (`tier1`): JIT traces never run it, so converting it gains the JIT nothing")
     if campaign == "optimizer" and any(o.is_array for o in uop.stack.outputs if not o.is_unused):
         score += 1
         reasons.append("array outputs: the case must create a symbol per element")

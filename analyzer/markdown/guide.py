@@ -16,6 +16,12 @@ __all__ = ["forwarded_name", "release_uops", "render_guide", "target_stack_effec
 
 #: Guards whose type lets a release use a cheaper typed POP_TOP (Python/bytecodes.c).
 _TYPED_GUARD_RE = re.compile(r"^_GUARD_(TOS|NOS)_(INT|FLOAT|UNICODE)$")
+#: ``name = name;``: a plain move of one stack reference into another.
+_MOVE_RE = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*([A-Za-z_]\w*)\s*;")
+#: A jump to the error handler whatever happens: what follows a release made only on error.
+_ERROR_EXIT_RE = re.compile(r"ERROR_IF\((?:1|true)\)|ERROR_NO_POP\(\)|goto error\b|goto exception_unwind\b")
+#: ``name = PyStackRef_NULL;``
+_NULL_RE = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*PyStackRef_NULL\s*;")
 
 
 def _c_block(text: str) -> list[str]:
@@ -36,18 +42,19 @@ def forwarded_name(item: StackItem, taken: set[str]) -> str:
 def target_stack_effect(uop: InstDef) -> tuple[StackEffect, list[tuple[str, str]]]:
     """The refcount campaign's target effect for ``uop``, and (input, forwarded output) pairs.
 
-    Each consumed input that is released inline gets a forwarded output after the existing
-    outputs, deepest first: ``(left, right -- res)`` becomes ``(left, right -- res, l, r)``
-    (gh-134584 conversions such as _BINARY_OP_ADD_INT). Arrays are forwarded whole.
+    Each consumed single-slot input that is released inline gets a forwarded output after the
+    existing outputs, deepest first: ``(left, right -- res)`` becomes ``(left, right -- res, l, r)``
+    (gh-134584 conversions such as _BINARY_OP_ADD_INT). Arrays are not forwarded: an array cannot
+    be moved into a new output (see `released_arrays`).
     """
     facts = facts_of(uop)
-    released = {e.note.split("`")[1] for e in facts.releases if "`" in e.note} or set(facts.consumed)
+    released = facts.released or set(facts.consumed)
     taken = {i.name for i in (*uop.stack.inputs, *uop.stack.outputs)}
     already = set(facts.forwarded)
     pairs: list[tuple[str, str]] = []
     outputs = list(uop.stack.outputs)
     for item in uop.stack.named_inputs():
-        if item.name not in released or item.name not in facts.consumed:
+        if item.is_array or item.name not in released or item.name not in facts.consumed:
             continue
         if any(o.name in already for o in outputs if o.name == item.name):
             continue
@@ -57,8 +64,33 @@ def target_stack_effect(uop: InstDef) -> tuple[StackEffect, list[tuple[str, str]
     return StackEffect(uop.stack.inputs, tuple(outputs), uop.stack.caches), pairs
 
 
+def released_arrays(uop: InstDef) -> list[StackItem]:
+    """Consumed array inputs that ``uop`` releases inline (``args[oparg]``, ``values[oparg*2]``)."""
+    facts = facts_of(uop)
+    released = facts.released or set(facts.consumed)
+    return [i for i in uop.stack.named_inputs() if i.is_array and i.name in released and i.name in facts.consumed]
+
+
+def kept_array_precedent(analysis: Analysis) -> tuple[InstDef, Macro] | None:
+    """A converted uop of this snapshot that keeps its ``args[oparg]`` array on the stack as an
+    output and a macro that releases it with ``_POP_TOP_OPARG`` right after it (in main-2026-06:
+    ``_CALL_BUILTIN_CLASS``), or ``None`` when the snapshot has none."""
+    if "_POP_TOP_OPARG" not in analysis.ops:
+        return None
+    for op in sorted(analysis.ops.values(), key=lambda d: d.line):
+        kept = {i.name for i in op.stack.inputs if i.size == "oparg" and not i.is_unused}
+        if not kept & {o.name for o in op.stack.outputs if o.size == "oparg"}:
+            continue
+        for macro in analysis.macros_using(op.name):
+            names = macro.uop_names()
+            if names[names.index(op.name) + 1 : names.index(op.name) + 2] == ("_POP_TOP_OPARG",):
+                return op, macro
+    return None
+
+
 def release_uops(analysis: Analysis, macro: Macro | None, pairs: list[tuple[str, str]], uop: InstDef) -> list[str]:
-    """POP_TOP-family uops to append, most recent output first, typed where a guard proves the type."""
+    """POP_TOP-family uops to append for the forwarded single-slot outputs ``pairs``, most recent
+    output first, typed where a guard in ``macro`` proves the type (``_POP_TOP_INT``)."""
     typed: dict[str, str] = {}
     consumed = [i.name for i in uop.stack.named_inputs() if i.name not in uop.stack.peeks()]
     if macro is not None:
@@ -69,14 +101,53 @@ def release_uops(analysis: Analysis, macro: Macro | None, pairs: list[tuple[str,
                 variant = f"_POP_TOP_{m.group(2)}"
                 if variant in analysis.ops:
                     typed[name] = variant
-    parts = []
-    for inp, _out in reversed(pairs):
-        item = next(i for i in uop.stack.inputs if i.name == inp)
-        if item.is_array:
-            parts.append("_POP_TOP_OPARG" if "_POP_TOP_OPARG" in analysis.ops else f"POP_TOP (x {item.size})")
-        else:
-            parts.append(typed.get(inp, "POP_TOP"))
-    return parts
+    return [typed.get(inp, "POP_TOP") for inp, _out in reversed(pairs)]
+
+
+def pass_through_paths(uop: InstDef, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(output, input) moves in ``uop``'s body that hand a released input itself out as a result.
+
+    On such a path (FORMAT_SIMPLE's ``res = value;`` for a str) there is no second reference
+    for the forwarded output to carry, so the conversion must set it to ``PyStackRef_NULL``.
+    """
+    inputs = {i for i, _ in pairs}
+    outputs = {o.name for o in uop.stack.outputs if not o.is_unused}
+    moves = [(m.group(1), m.group(2)) for m in _MOVE_RE.finditer(uop.code)]
+    return list(dict.fromkeys((out, inp) for out, inp in moves if out in outputs and inp in inputs))
+
+
+def error_path_releases(uop: InstDef) -> list[int]:
+    """Lines of ``uop``'s inline releases when every one of them is followed by an unconditional
+    jump to the error handler (``PyStackRef_CLOSE(dict_st); ERROR_IF(1);``), else ``[]``."""
+    lines = uop.code.split("\n")
+    found = []
+    for evidence in facts_of(uop).releases:
+        index = evidence.line - uop.body_line
+        following = next((t for t in lines[index + 1 : index + 3] if t.strip()), "")
+        if not _ERROR_EXIT_RE.search(following):
+            return []
+        found.append(evidence.line)
+    return found
+
+
+def _null_safe_pop(analysis: Analysis) -> str:
+    """A note that ``POP_TOP`` tolerates NULL, when this snapshot's ``POP_TOP`` uses ``PyStackRef_XCLOSE``."""
+    pop = analysis.insts.get("POP_TOP") or analysis.ops.get("POP_TOP")
+    return " (`POP_TOP` releases with `PyStackRef_XCLOSE`, which skips NULL)" if pop and "XCLOSE" in pop.code else ""
+
+
+def null_forward_precedent(analysis: Analysis) -> InstDef | None:
+    """A converted uop of this snapshot that hands an input out as its result and sets the
+    forwarded output to ``PyStackRef_NULL`` on that path (in main-2026-06:
+    ``_UNARY_NEGATIVE_FLOAT_INPLACE``), or ``None`` when the snapshot has none."""
+    for op in sorted(analysis.ops.values(), key=lambda d: d.line):
+        inputs = {i.name for i in op.stack.named_inputs()}
+        outputs = {o.name for o in op.stack.outputs if not o.is_unused}
+        nulled = {m.group(1) for m in _NULL_RE.finditer(op.code)} & outputs
+        passed = any(out in outputs and inp in inputs for out, inp in (m.groups() for m in _MOVE_RE.finditer(op.code)))
+        if nulled and passed and "INPUTS_DEAD" in op.code:
+            return op
+    return None
 
 
 def _nearest_tests(finding: Finding, uop: InstDef, tests: TestOptIndex | None, example: Conversion | None) -> list[str]:
@@ -136,7 +207,7 @@ def render_guide(
         "",
         *[f"- {r}" for r in finding.reasons],
         "",
-        "### 1. Find the definition",
+        "### 1. Find the definition" if finding.status == "todo" else "### The definition",
         "",
         f"{where}:",
         "",
@@ -147,6 +218,9 @@ def render_guide(
         out += ["The lines that decide this task:", ""]
         out += [f"- line {e.line}: `{e.text}`" + (f" ({e.note})" if e.note else "") for e in finding.evidence]
         out.append("")
+    if finding.status != "todo":
+        out += _settled(finding, uop, tests)
+        return "\n".join(out)
     step = 2
     if finding.campaign == "refcount":
         step = _refcount_steps(out, analysis, finding, uop, step)
@@ -187,17 +261,55 @@ def render_guide(
     return "\n".join(out)
 
 
+def _settled(finding: Finding, uop: InstDef, tests: TestOptIndex | None) -> list[str]:
+    """The end of the guide for a task that needs no work: ``done`` or ``not_applicable``."""
+    if finding.status == "done":
+        lines = [
+            "### Nothing left to do",
+            "",
+            "This task is done in this snapshot; the lines above show how. It is a good model for the open "
+            "tasks of the same shape.",
+            "",
+        ]
+    else:
+        lines = ["### Nothing to do", "", "This campaign does not apply to this definition.", ""]
+    covered = [t for name in (uop.name, uop.tier2_name) for t in tests.tests_for(name)] if tests else []
+    if tests is not None and covered:
+        best = covered[0]
+        lines += [
+            f"`{best.test_class}.{best.test_name}` (line {best.line}) asserts on it: `{tests.command(best)}`.",
+            "",
+        ]
+    return lines
+
+
 def _refcount_steps(out: list[str], analysis: Analysis, finding: Finding, uop: InstDef, step: int) -> int:
     target, pairs = target_stack_effect(uop)
     op_name = uop.name if uop.kind == "op" else f"_{uop.name}"
-    out += [
-        f"### {step}. Change the stack effect",
-        "",
-        f"Current: `{uop.kind}({uop.name}, {uop.stack})`",
-        "",
-        f"Target: `op({op_name}, {target})`",
-        "",
-    ]
+    arrays = released_arrays(uop)
+    out += [f"### {step}. Change the stack effect", "", f"Current: `{uop.kind}({uop.name}, {uop.stack})`", ""]
+    array_release: list[str] | None = []
+    on_error = error_path_releases(uop)
+    if on_error:
+        pairs = []
+        where = ", ".join(str(n) for n in on_error)
+        out += [
+            f"Target: the stack effect can stay `{uop.stack}`.",
+            "",
+            f"Every inline release here is on an error path (line {where}, followed by a jump to the error "
+            "handler): on success the references already leave the uop or are consumed. What is left is the "
+            "error path. With `ERROR_NO_POP()` the references stay on the stack for the unwinder to release, "
+            "which is only right if no call has consumed them first, so agree on the error path in the upstream "
+            "issue before you start.",
+            "",
+        ]
+        array_release = None
+    elif arrays:
+        # Arrays change the whole layout: the scalar forwarding of `target` does not apply.
+        pairs = []
+        array_release = _array_steps(out, analysis, uop, op_name, arrays, facts_of(uop).how)
+    else:
+        out += [f"Target: `op({op_name}, {target})`", ""]
     if pairs:
         moves = " ".join(f"{o} = {i};" for i, o in pairs)
         out += [
@@ -206,12 +318,42 @@ def _refcount_steps(out: list[str], analysis: Analysis, finding: Finding, uop: I
             "of `ERROR_IF`, because the inputs are still on the stack, owned by the release uops.",
             "",
         ]
+        through = pass_through_paths(uop, pairs)
+        precedent = null_forward_precedent(analysis) if through else None
+        if precedent is not None:
+            forwarded = dict(pairs)
+            paths = ", ".join(f"`{o} = {i};`" for o, i in through)
+            nulls = " ".join(f"{forwarded[i]} = PyStackRef_NULL;" for _o, i in dict.fromkeys(through))
+            out += [
+                f"One path hands the input itself out as a result ({paths}): there is no second reference "
+                f"to forward, so on that path write `{nulls}` instead{_null_safe_pop(analysis)}, as "
+                f"`{precedent.name}` (line {precedent.line}) does:",
+                "",
+                *_c_block(analysis.definition_text(precedent)),
+                "",
+            ]
     step += 1
     macros = analysis.macros_using(uop.name) if uop.kind == "op" else ()
     out += [f"### {step}. Release the references in every instruction that uses it", ""]
-    if uop.kind == "inst":
+    users = ", ".join(f"`{m.name}`" for m in macros) or f"`{uop.name}`"
+    if on_error:
+        out += [
+            f"Nothing changes in {users} while the stack effect stays the same; if the design agreed in step 2 "
+            "leaves more references on the stack, release them with release uops right after the uop.",
+            "",
+        ]
+        macros = ()
+    elif array_release is None:
+        out += [
+            f"This follows from the design agreed in step 2: once the uop leaves its inputs on the stack, "
+            f"{users} must release them with release uops right after it.",
+            "",
+        ]
+        macros = ()
+    elif uop.kind == "inst":
         caches = " + ".join(f"unused/{c.size}" for c in uop.stack.caches)
-        parts = " + ".join([*([caches] if caches else []), op_name, *release_uops(analysis, None, pairs, uop)])
+        releases = [*array_release, *release_uops(analysis, None, pairs, uop)]
+        parts = " + ".join([*([caches] if caches else []), op_name, *releases])
         out += [
             f"`{uop.name}` is a whole `inst`. Turn it into `op({op_name}, ...)` (cache entries move into "
             "the macro as `unused/N`) and define the instruction as a macro:",
@@ -226,7 +368,7 @@ def _refcount_steps(out: list[str], analysis: Analysis, finding: Finding, uop: I
             "",
         ]
     for macro in macros:
-        releases = release_uops(analysis, macro, pairs, uop)
+        releases = [*(array_release or []), *release_uops(analysis, macro, pairs, uop)]
         out += [
             f"- `{macro.name}` (line {macro.line}): add `{' + '.join(releases) or 'POP_TOP'}` right after "
             f"`{uop.name}`, most recent output first.",
@@ -252,6 +394,81 @@ def _refcount_steps(out: list[str], analysis: Analysis, finding: Finding, uop: I
     else:
         out += ["This snapshot has no `Python/optimizer_bytecodes.c`; check the current one in your checkout.", ""]
     return step + 1
+
+
+def _array_steps(
+    out: list[str], analysis: Analysis, uop: InstDef, op_name: str, arrays: list[StackItem], how: set[str]
+) -> list[str] | None:
+    """Step 2 for a uop that releases array inputs; returns the release uops its macros need,
+    or ``None`` when the snapshot shows no target to aim at.
+
+    CPython's converted variable-argument calls (in main-2026-06, ``_CALL_BUILTIN_CLASS``) keep
+    every input on the stack, listed again as outputs, put the result in the deepest input's slot
+    and release the rest with ``_POP_TOP_OPARG`` (exactly ``oparg`` references) and ``POP_TOP``.
+    Where that shape does not fit (no such precedent in the snapshot, no single-slot input below
+    the array for the result, or an array of another length), the guide says so instead of
+    inventing a target.
+    """
+    names = ", ".join(f"`{a}`" for a in arrays)
+    notes = [
+        f"{names} {'is an array' if len(arrays) == 1 else 'are arrays'}: an array cannot be moved into a "
+        "new output, so this conversion keeps the inputs where they are."
+    ]
+    stealers = sorted(h for h in how if h.endswith("StackRefSteal"))
+    if stealers:
+        notes.append(
+            f"{', '.join(f'`{h}`' for h in stealers)} steals the references it is given; call a variant that "
+            "borrows them instead, so they stay on the stack for the release uops."
+        )
+    inputs = uop.stack.named_inputs()
+    precedent = kept_array_precedent(analysis)
+    blocker = None
+    if precedent is None:
+        blocker = "No uop in this snapshot keeps an array on the stack for a release uop yet"
+    elif not inputs or inputs[0].is_array:
+        blocker = "There is no single-slot input below the array to hold the result"
+    elif any(a.size != "oparg" for a in arrays):
+        blocker = (
+            "`_POP_TOP_OPARG` releases exactly `oparg` references, and "
+            + ", ".join(f"`{a}`" for a in arrays if a.size != "oparg")
+            + " holds a different number, so it needs a release uop of its own"
+        )
+    if blocker is not None or precedent is None:
+        out += [
+            "Target: none that this snapshot shows yet.",
+            "",
+            " ".join(notes) + f" {blocker}: agree on the design in the upstream issue before you start.",
+            "",
+        ]
+        if precedent is not None:
+            out += _precedent_block(analysis, *precedent)
+        return None
+    kept = StackEffect(uop.stack.inputs, uop.stack.inputs, uop.stack.caches)
+    deepest = inputs[0].name
+    releases = ["_POP_TOP_OPARG" if item.is_array else "POP_TOP" for item in reversed(inputs[1:])]
+    out += [
+        f"Target, following `{precedent[0].name}`: `op({op_name}, {kept})`",
+        "",
+        " ".join(notes)
+        + f" Put the result in `{deepest}`'s slot (save the reference it held first) and leave the other "
+        f"inputs for `{' + '.join(releases)}` to release. On error paths use `ERROR_NO_POP()`. The release "
+        f"of the value `{deepest}` held is still inline in the converted calls; ask in the upstream issue "
+        "whether to keep it that way.",
+        "",
+        *_precedent_block(analysis, *precedent),
+    ]
+    return releases
+
+
+def _precedent_block(analysis: Analysis, op: InstDef, macro: Macro) -> list[str]:
+    names = macro.uop_names()
+    shown = " + ".join(names[names.index(op.name) : names.index(op.name) + 3])
+    return [
+        f"The converted example: `{op.name}` (line {op.line}), used in `{macro.name}` as `{shown}`:",
+        "",
+        *_c_block(analysis.definition_text(op)),
+        "",
+    ]
 
 
 def _optimizer_steps(out: list[str], analysis: Analysis, uop: InstDef, step: int) -> int:

@@ -14,7 +14,7 @@ import pytest
 from markdown_it import MarkdownIt
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-from analyzer.analysis import analyze
+from analyzer.analysis import Analysis, analyze
 from analyzer.campaigns import REGISTRY, CampaignResult, run_all
 from analyzer.history import closest_conversion, conversions_between
 from analyzer.markdown import ClaimInfo, render_guide, render_megaissue, render_megaissue_parts
@@ -128,3 +128,76 @@ def test_guide_uses_typed_release_when_a_guard_proves_the_type():
     guide = render_guide(finding, old)
     assert "Target: `op(_BINARY_OP_ADD_INT, (left, right -- res, l, r))`" in guide
     assert "add `_POP_TOP_INT + _POP_TOP_INT` right after `_BINARY_OP_ADD_INT`" in guide
+
+
+@cache
+def analysis_of(label: str) -> Analysis:
+    return analyze(CPYTHON_DIR / label)
+
+
+def guide_for(label: str, name: str, slug: str = "refcount") -> str:
+    finding = next(f for f in results(label)[slug].findings if f.name == name)
+    return render_guide(finding, analysis_of(label))
+
+
+def test_a_path_that_hands_the_input_out_gets_a_null_forward_like_the_converted_uop():
+    guide = guide_for("main-2026-06", "FORMAT_SIMPLE")
+    assert "One path hands the input itself out as a result (`res = value;`)" in guide
+    assert "write `v = PyStackRef_NULL;` instead" in guide
+    assert "as `_UNARY_NEGATIVE_FLOAT_INPLACE` (line 465) does" in guide
+
+
+def test_without_a_converted_example_no_null_forward_is_suggested():
+    assert "PyStackRef_NULL;` instead" not in guide_for("3.15a-2025-08", "FORMAT_SIMPLE")
+
+
+def test_a_call_releasing_its_argument_array_follows_the_converted_builtin_class_call():
+    guide = guide_for("main-2026-06", "CALL_NON_PY_GENERAL")
+    mirrored = "(callable, self_or_null, args[oparg] -- callable, self_or_null, args[oparg])"
+    assert f"Target, following `_CALL_BUILTIN_CLASS`: `op(_CALL_NON_PY_GENERAL, {mirrored})`" in guide
+    assert "`_Py_VectorCall_StackRefSteal` steals the references" in guide
+    assert "add `_POP_TOP_OPARG + POP_TOP` right after `_CALL_NON_PY_GENERAL`" in guide
+    # An array is never "moved" into a new output.
+    assert "Replace the inline releases" not in guide
+
+
+def test_an_array_with_no_shape_to_follow_gets_no_invented_target():
+    build_map = guide_for("main-2026-06", "BUILD_MAP")
+    assert "Target: none that this snapshot shows yet." in build_map
+    assert "There is no single-slot input below the array to hold the result" in build_map
+    assert "macro(BUILD_MAP) =" not in build_map
+    older = guide_for("3.15a-2025-08", "CALL_NON_PY_GENERAL")
+    assert "No uop in this snapshot keeps an array on the stack for a release uop yet" in older
+    assert "_POP_TOP_OPARG" not in older
+
+
+def test_a_release_made_only_on_the_error_path_keeps_the_stack_effect():
+    guide = guide_for("main-2026-06", "STORE_SUBSCR_DICT")
+    assert "Target: the stack effect can stay `(value, dict_st, sub -- st)`." in guide
+    assert "Every inline release here is on an error path (line 1459" in guide
+    assert "PyStackRef_NULL" not in guide
+
+
+def test_a_done_task_gets_no_conversion_steps():
+    guide = guide_for("main-2026-06", "BINARY_OP_ADD_INT")
+    assert "### Nothing left to do" in guide and "### The definition" in guide
+    assert "Target" not in guide and "make regen-cases" not in guide
+    assert "`BINARY_OP_ADD_INT` releases the forwarded references" in guide
+
+
+def test_tier1_only_tasks_say_the_jit_never_runs_them():
+    send = next(f for f in results("main-2026-06")["refcount"].findings if f.name == "SEND")
+    assert any(r.startswith("tier 1 only (`tier1`)") for r in send.reasons)
+
+
+@pytest.mark.parametrize("label", SNAPSHOTS)
+def test_every_todo_guide_renders_and_never_moves_an_array(label):
+    analysis = analysis_of(label)
+    for result in results(label).values():
+        for finding in result.findings:
+            guide = render_guide(finding, analysis)
+            uop = analysis.ops.get(finding.uop) or analysis.insts[finding.uop]
+            moves = next((line for line in guide.splitlines() if line.startswith("Replace the inline releases")), "")
+            for item in uop.stack.inputs:
+                if item.is_array:
+                    assert f"= {item.name};" not in moves, (finding.name, moves)
