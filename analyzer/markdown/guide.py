@@ -20,6 +20,8 @@ _TYPED_GUARD_RE = re.compile(r"^_GUARD_(TOS|NOS)_(INT|FLOAT|UNICODE)$")
 _MOVE_RE = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*([A-Za-z_]\w*)\s*;")
 #: A jump to the error handler whatever happens: what follows a release made only on error.
 _ERROR_EXIT_RE = re.compile(r"ERROR_IF\((?:1|true)\)|ERROR_NO_POP\(\)|goto error\b|goto exception_unwind\b")
+#: ``tmp = GETLOCAL(oparg)``: a name holding a local's current value.
+_LOCAL_RE = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*GETLOCAL\(")
 #: ``name = PyStackRef_NULL;``
 _NULL_RE = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*PyStackRef_NULL\s*;")
 
@@ -61,7 +63,31 @@ def target_stack_effect(uop: InstDef) -> tuple[StackEffect, list[tuple[str, str]
         out = forwarded_name(item, taken)
         pairs.append((item.name, out))
         outputs.append(StackItem(out, size=item.size))
+    # A local's old value that the body releases after replacing it leaves as an output too
+    # (``STORE_FAST`` became ``_SWAP_FAST + POP_TOP`` for gh-134584).
+    for slot in sorted(replaced_locals(uop)):
+        out = forwarded_name(StackItem(slot), taken)
+        pairs.append((slot, out))
+        outputs.append(StackItem(out))
     return StackEffect(uop.stack.inputs, tuple(outputs), uop.stack.caches), pairs
+
+
+def replaced_locals(uop: InstDef) -> set[str]:
+    """Names holding a local's old value (``tmp = GETLOCAL(oparg)``) that the body releases inline."""
+    inputs = {i.name for i in uop.stack.inputs}
+    held = {m.group(1) for m in _LOCAL_RE.finditer(uop.code)}
+    return (facts_of(uop).released & held) - inputs
+
+
+def swap_precedent(analysis: Analysis) -> InstDef | None:
+    """A converted uop of this snapshot that hands a local's old value out as an output instead of
+    releasing it (in main-2026-06: ``_SWAP_FAST``, ``trash = tmp;``), or ``None``."""
+    for op in sorted(analysis.ops.values(), key=lambda d: d.line):
+        held = {m.group(1) for m in _LOCAL_RE.finditer(op.code)}
+        outputs = {o.name for o in op.stack.outputs if not o.is_unused}
+        if any(out in outputs and src in held for out, src in (m.groups() for m in _MOVE_RE.finditer(op.code))):
+            return op
+    return None
 
 
 def released_arrays(uop: InstDef) -> list[StackItem]:
@@ -310,15 +336,28 @@ def _refcount_steps(out: list[str], analysis: Analysis, finding: Finding, uop: I
         array_release = _array_steps(out, analysis, uop, op_name, arrays, facts_of(uop).how)
     else:
         out += [f"Target: `op({op_name}, {target})`", ""]
-    if pairs:
-        moves = " ".join(f"{o} = {i};" for i, o in pairs)
+    slots = replaced_locals(uop) if pairs else set()
+    input_pairs = [(i, o) for i, o in pairs if i not in slots]
+    if input_pairs:
+        moves = " ".join(f"{o} = {i};" for i, o in input_pairs)
         out += [
             f"Replace the inline releases with `{moves}` and mark the inputs dead "
             "(`DEAD(x)` for one, `INPUTS_DEAD()` for all). On error paths use `ERROR_NO_POP()` instead "
             "of `ERROR_IF`, because the inputs are still on the stack, owned by the release uops.",
             "",
         ]
-        through = pass_through_paths(uop, pairs)
+    if slots:
+        moves = " ".join(f"{o} = {i};" for i, o in pairs if i in slots)
+        swap = swap_precedent(analysis)
+        out += [
+            f"The body releases the old value of a local it overwrites ({', '.join(f'`{n}`' for n in sorted(slots))}). "
+            f"Hand it out instead: replace the release with `{moves}`"
+            + (f", as `{swap.name}` (line {swap.line}) does:" if swap else "."),
+            "",
+            *([*_c_block(analysis.definition_text(swap)), ""] if swap else []),
+        ]
+    if input_pairs:
+        through = pass_through_paths(uop, input_pairs)
         precedent = null_forward_precedent(analysis) if through else None
         if precedent is not None:
             forwarded = dict(pairs)

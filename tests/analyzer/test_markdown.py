@@ -201,3 +201,13 @@ def test_every_todo_guide_renders_and_never_moves_an_array(label):
             for item in uop.stack.inputs:
                 if item.is_array:
                     assert f"= {item.name};" not in moves, (finding.name, moves)
+
+
+def test_a_released_local_leaves_as_an_output_like_swap_fast():
+    guide = guide_for("main-2026-06", "STORE_FAST_LOAD_FAST")
+    assert "Target: `op(_STORE_FAST_LOAD_FAST, (value1 -- value2, t))`" in guide
+    assert "replace the release with `t = tmp;`, as `_SWAP_FAST` (line 325) does" in guide
+    assert "macro(STORE_FAST_LOAD_FAST) = _STORE_FAST_LOAD_FAST + POP_TOP;" in guide
+    # Before STORE_FAST was converted there is nothing to cite, but the target is the same.
+    older = guide_for("3.15a-2025-08", "DELETE_FAST")
+    assert "Target: `op(_DELETE_FAST, (-- t))`" in older and "_SWAP_FAST" not in older
