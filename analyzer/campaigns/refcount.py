@@ -54,6 +54,8 @@ _CONSUMER_RE = re.compile(r"\b(_Py\w*_StackRefSteal|\w+_ConsumeInputs)\s*\(([^;]
 _ASSIGN_RE = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*([^;=][^;]*);")
 _DEAD_RE = re.compile(r"\b(?:DEAD\s*\(\s*\w+\s*\)|INPUTS_DEAD\s*\(\s*\))")
 _WORD_RE = re.compile(r"[A-Za-z_]\w*")
+#: ``args[0]``: one element of an array input.
+_ELEMENT_RE = re.compile(r"^([A-Za-z_]\w*)\s*\[\s*(\d+)\s*\]$")
 
 
 def is_pop_top_family(name: str) -> bool:
@@ -74,6 +76,11 @@ class RefcountFacts:
     #: Names of the inputs (or replaced slot values) released inline; empty when only
     #: ``DECREF_INPUTS()`` releases them (all of them).
     released: set[str] = field(default_factory=set)
+    #: Variable closed inline -> the input whose reference it holds (``temp`` -> ``callable``,
+    #: ``arg`` -> ``args[0]`` for one element of an array input).
+    closed: dict[str, str] = field(default_factory=dict)
+    #: ``DECREF_INPUTS()`` releases every consumed input.
+    releases_all: bool = False
 
 
 def facts_of(uop: InstDef) -> RefcountFacts:
@@ -94,10 +101,14 @@ def facts_of(uop: InstDef) -> RefcountFacts:
         line = uop.body_line + body.count("\n", 0, offset)
         return line, body[start : stop if stop != -1 else len(body)].strip()
 
+    arrays = {i.name for i in uop.stack.named_inputs() if i.is_array}
     for m in _ASSIGN_RE.finditer(body):
         lhs, rhs = m.group(1), m.group(2).strip()
+        element = _ELEMENT_RE.match(rhs)
         if rhs in input_alias and lhs not in outputs:
             input_alias[lhs] = input_alias[rhs]
+        elif element and element.group(1) in arrays and lhs not in outputs:
+            input_alias[lhs] = f"{element.group(1)}[{element.group(2)}]"
         elif "GETLOCAL(" in rhs and lhs not in outputs:
             slot_alias.add(lhs)
         if lhs in outputs and (rhs in consumed or rhs in slot_alias):
@@ -107,12 +118,14 @@ def facts_of(uop: InstDef) -> RefcountFacts:
         for m in _DECREF_INPUTS_RE.finditer(body):
             facts.releases.append(Evidence(uop.file, *at(m.start()), "releases every input inline"))
             facts.how.add(m.group(1))
+            facts.releases_all = True
     for regex in (_CLOSE_RE, _LEGACY_RE):
         for m in regex.finditer(body):
             target = m.group(2)
             if target in input_alias:
                 note = f"releases input `{input_alias[target]}` inline"
                 facts.released.add(input_alias[target])
+                facts.closed[target] = input_alias[target]
             elif target in slot_alias:
                 note = f"releases the value it replaces (`{target}`) inline"
                 facts.released.add(target)

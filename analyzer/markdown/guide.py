@@ -50,12 +50,20 @@ def target_stack_effect(uop: InstDef) -> tuple[StackEffect, list[tuple[str, str]
     be moved into a new output (see `released_arrays`).
     """
     facts = facts_of(uop)
-    released = facts.released or set(facts.consumed)
+    released = _released(uop)
     taken = {i.name for i in (*uop.stack.inputs, *uop.stack.outputs)}
     already = set(facts.forwarded)
     pairs: list[tuple[str, str]] = []
     outputs = list(uop.stack.outputs)
     for item in uop.stack.named_inputs():
+        if item.is_array and item.name not in released and item.name in facts.consumed:
+            # Single elements released by name (``arg = args[0]; ... CLOSE(arg)``) are forwarded one
+            # by one, as _CALL_BUILTIN_O's ``s = args[0];`` (gh-134584).
+            for element in sorted(e for e in released if e.startswith(f"{item.name}[")):
+                out = forwarded_name(item, taken)
+                pairs.append((element, out))
+                outputs.append(StackItem(out))
+            continue
         if item.is_array or item.name not in released or item.name not in facts.consumed:
             continue
         if any(o.name in already for o in outputs if o.name == item.name):
@@ -64,12 +72,41 @@ def target_stack_effect(uop: InstDef) -> tuple[StackEffect, list[tuple[str, str]
         pairs.append((item.name, out))
         outputs.append(StackItem(out, size=item.size))
     # A local's old value that the body releases after replacing it leaves as an output too
-    # (``STORE_FAST`` became ``_SWAP_FAST + POP_TOP`` for gh-134584).
+    # (``STORE_FAST`` became ``_SWAP_FAST + POP_TOP`` for gh-134584); so does the old value of
+    # a peeked input that the body overwrites (``temp = callable; callable = ...; CLOSE(temp)``).
+    for var, item in replaced_peeks(uop):
+        out = forwarded_name(item, taken)
+        pairs.append((var, out))
+        outputs.append(StackItem(out))
     for slot in sorted(replaced_locals(uop)):
         out = forwarded_name(StackItem(slot), taken)
         pairs.append((slot, out))
         outputs.append(StackItem(out))
     return StackEffect(uop.stack.inputs, tuple(outputs), uop.stack.caches), pairs
+
+
+def replaced_peeks(uop: InstDef) -> list[tuple[str, StackItem]]:
+    """(variable, input) for each peeked input whose old value the body closes inline after
+    overwriting the input (``temp = callable; callable = ...; PyStackRef_CLOSE(temp)``)."""
+    peeks = set(uop.stack.peeks())
+    by_name = {i.name: i for i in uop.stack.named_inputs()}
+    return [(var, by_name[name]) for var, name in sorted(facts_of(uop).closed.items()) if name in peeks]
+
+
+def peek_precedent(analysis: Analysis) -> InstDef | None:
+    """A uop of this snapshot that saves a peeked input (``temp = callable;``), overwrites it and
+    hands the saved value out as a new output (``c = temp;``) instead of closing it, or ``None``
+    (there is none in the shared snapshots up to main-2026-06)."""
+    for op in sorted(analysis.ops.values(), key=lambda d: d.line):
+        peeks = set(op.stack.peeks())
+        if not peeks:
+            continue
+        new_outputs = {o.name for o in op.stack.outputs if not o.is_unused} - {i.name for i in op.stack.inputs}
+        moves = [m.groups() for m in _MOVE_RE.finditer(op.code)]
+        saved = {var for var, src in moves if src in peeks}
+        if any(out in new_outputs and src in saved for out, src in moves):
+            return op
+    return None
 
 
 def replaced_locals(uop: InstDef) -> set[str]:
@@ -90,10 +127,20 @@ def swap_precedent(analysis: Analysis) -> InstDef | None:
     return None
 
 
-def released_arrays(uop: InstDef) -> list[StackItem]:
-    """Consumed array inputs that ``uop`` releases inline (``args[oparg]``, ``values[oparg*2]``)."""
+def _released(uop: InstDef) -> set[str]:
+    """Inputs (``left``), elements (``args[0]``) and locals' old values (``tmp``) released inline;
+    every consumed input when ``DECREF_INPUTS()`` is used or nothing is named."""
     facts = facts_of(uop)
-    released = facts.released or set(facts.consumed)
+    released = set(facts.released)
+    if facts.releases_all or not released:
+        released |= set(facts.consumed)
+    return released
+
+
+def released_arrays(uop: InstDef) -> list[StackItem]:
+    """Consumed array inputs that ``uop`` releases inline as a whole (``args[oparg]``, ``values[oparg*2]``)."""
+    facts = facts_of(uop)
+    released = _released(uop)
     return [i for i in uop.stack.named_inputs() if i.is_array and i.name in released and i.name in facts.consumed]
 
 
@@ -337,7 +384,8 @@ def _refcount_steps(out: list[str], analysis: Analysis, finding: Finding, uop: I
     else:
         out += [f"Target: `op({op_name}, {target})`", ""]
     slots = replaced_locals(uop) if pairs else set()
-    input_pairs = [(i, o) for i, o in pairs if i not in slots]
+    peeked = dict(replaced_peeks(uop)) if pairs else {}
+    input_pairs = [(i, o) for i, o in pairs if i not in slots and i not in peeked]
     if input_pairs:
         moves = " ".join(f"{o} = {i};" for i, o in input_pairs)
         out += [
@@ -356,6 +404,28 @@ def _refcount_steps(out: list[str], analysis: Analysis, finding: Finding, uop: I
             "",
             *([*_c_block(analysis.definition_text(swap)), ""] if swap else []),
         ]
+    if peeked:
+        moves = " ".join(f"{o} = {i};" for i, o in pairs if i in peeked)
+        names = ", ".join(f"`{item.name}`" for item in peeked.values())
+        model = peek_precedent(analysis)
+        text = (
+            f"The body overwrites {names} on the stack and then releases the value it held. Hand that value "
+            f"out as an extra output instead: replace the release with `{moves}`, and let a `POP_TOP` after the "
+            "uop release it"
+        )
+        if model is None:
+            out += [
+                text + ". No uop in this snapshot hands out a replaced stack value yet, so agree on it in the "
+                "upstream issue before you start.",
+                "",
+            ]
+        else:
+            out += [
+                text + f", as `{model.name}` (line {model.line}) does:",
+                "",
+                *_c_block(analysis.definition_text(model)),
+                "",
+            ]
     if input_pairs:
         through = pass_through_paths(uop, input_pairs)
         precedent = null_forward_precedent(analysis) if through else None
@@ -409,8 +479,12 @@ def _refcount_steps(out: list[str], analysis: Analysis, finding: Finding, uop: I
     for macro in macros:
         releases = [*(array_release or []), *release_uops(analysis, macro, pairs, uop)]
         out += [
-            f"- `{macro.name}` (line {macro.line}): add `{' + '.join(releases) or 'POP_TOP'}` right after "
-            f"`{uop.name}`, most recent output first.",
+            (
+                f"- `{macro.name}` (line {macro.line}): add `{' + '.join(releases)}` right after "
+                f"`{uop.name}`, most recent output first."
+            )
+            if releases
+            else f"- `{macro.name}` (line {macro.line}): no release uop to add.",
             "",
         ]
     step += 1
