@@ -26,8 +26,10 @@ class Shape:
 class Conversion:
     """A task that was ``todo`` in the older snapshot and ``done`` in the newer one.
 
-    ``before`` and ``after`` are the definition texts (the uop, then the macros using it in
-    ``after``), ready to show side by side.
+    ``before`` and ``after`` are the definition texts, ready to show side by side: for
+    ``refcount`` the uop, then in ``after`` the macros using it; for ``optimizer`` the uop's
+    bytecodes.c definition in the newer snapshot, then in ``after`` its new case in
+    optimizer_bytecodes.c.
     """
 
     campaign: str
@@ -63,6 +65,10 @@ def _texts(analysis: Analysis, finding: Finding, *, with_macros: bool) -> str:
     uop = _definition(analysis, finding)
     if uop is None:
         return ""
+    if finding.campaign == "optimizer" and with_macros:
+        # What the conversion added is the abstract-interpretation case, not a bytecodes.c change.
+        case = analysis.optimizer_cases.get(uop.name)
+        return analysis.definition_text(case, optimizer=True) if case is not None else ""
     parts = [analysis.definition_text(uop)]
     if with_macros:
         parts += [analysis.definition_text(m) for m in analysis.macros_using(uop.name)]
@@ -84,7 +90,12 @@ def conversions_between(old: Analysis, new: Analysis, campaign: str) -> list[Con
                 name=after.name,
                 before=prior,
                 after=after,
-                before_text=_texts(old, prior, with_macros=False),
+                # For a new optimizer case, show the uop as the case sees it (the newer definition).
+                before_text=_texts(
+                    new if campaign == "optimizer" else old,
+                    after if campaign == "optimizer" else prior,
+                    with_macros=False,
+                ),
                 after_text=_texts(new, after, with_macros=True),
                 shape=shape_of(old, prior),
             )

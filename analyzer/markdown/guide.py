@@ -318,7 +318,20 @@ def render_guide(
         "add a NEWS entry with `blurb` if a maintainer asks for one, and paste the PR URL into your claim.",
         "",
     ]
-    if example is not None:
+    if example is not None and finding.campaign == "optimizer":
+        out += [
+            "### Worked example",
+            "",
+            f"`{example.name}` had the same shape and got its case between the two scanned snapshots. The uop:",
+            "",
+            *_c_block(example.before_text),
+            "",
+            "The case added to `Python/optimizer_bytecodes.c`:",
+            "",
+            *_c_block(example.after_text),
+            "",
+        ]
+    elif example is not None:
         out += [
             "### Worked example",
             "",

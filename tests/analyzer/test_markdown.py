@@ -255,3 +255,16 @@ def test_guide_targets_match_what_cpython_did_for_every_real_conversion(old_labe
         assert len(release_uops(old, None, pairs, was)) == _released_after(new, name, now.name), name
         checked.append(name)
     assert len(checked) >= len(converted) - len(TARGET_EXCEPTIONS)
+
+
+def test_an_optimizer_worked_example_shows_the_case_that_was_added():
+    old, new = analysis_of("3.15a-2026-02"), analysis_of("main-2026-06")
+    finding = next(f for f in results("main-2026-06")["optimizer"].findings if f.name == "_CALL_NON_PY_GENERAL")
+    example = closest_conversion(finding, new, conversions_between(old, new, "optimizer"))
+    assert example is not None and example.after.uop in new.optimizer_cases
+    guide = render_guide(finding, new, example=example)
+    case = new.optimizer_cases[example.after.uop]
+    assert "The case added to `Python/optimizer_bytecodes.c`:" in guide
+    assert new.definition_text(case, optimizer=True) in guide
+    # The uop is shown as the case sees it: the newer definition.
+    assert new.definition_text(new.ops[example.after.uop]) in guide
