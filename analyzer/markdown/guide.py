@@ -616,4 +616,48 @@ def _optimizer_steps(out: list[str], analysis: Analysis, uop: InstDef, step: int
     users = analysis.macros_using(uop.name)
     if users:
         out += ["Instructions that use it: " + ", ".join(f"`{m.name}`" for m in users) + ".", ""]
+    near = nearest_case(analysis, uop)
+    if near is not None:
+        out += [
+            f"The nearest existing case, for `{near.name}` (line {near.line} of `Python/optimizer_bytecodes.c`), "
+            "a uop of a similar shape:",
+            "",
+            *_c_block(analysis.definition_text(near, optimizer=True)),
+            "",
+        ]
     return step + 1
+
+
+def nearest_case(analysis: Analysis, uop: InstDef) -> InstDef | None:
+    """The optimizer case of this snapshot whose uop is most like ``uop``, or ``None``.
+
+    Likeness: the leading words the names share (``_BINARY_OP_ADD_FLOAT`` for
+    ``_BINARY_OP_ADD_FLOAT_INPLACE``) count most, then the same number of inputs, array inputs
+    and outputs, then the closest body length; ties go to the shorter case, then by name.
+    """
+
+    def common_words(a: str, b: str) -> int:
+        n = 0
+        for x, y in zip(a.lstrip("_").split("_"), b.lstrip("_").split("_"), strict=False):
+            if x != y:
+                break
+            n += 1
+        return n
+
+    def shape(d: InstDef) -> tuple[int, int, int]:
+        named = d.stack.named_inputs()
+        return len(named), sum(1 for i in named if i.is_array), len(d.stack.outputs)
+
+    target = shape(uop)
+    best: tuple[tuple[float, int, str], InstDef] | None = None
+    for name, case in analysis.optimizer_cases.items():
+        other = analysis.ops.get(name)
+        if other is None or name == uop.name:
+            continue
+        d: float = max(0, 8 - 2 * common_words(name, uop.name))
+        d += sum(abs(a - b) for a, b in zip(shape(other), target, strict=True))
+        d += abs((other.end_line - other.line) - (uop.end_line - uop.line)) / 20
+        key = (d, case.end_line - case.line, name)
+        if best is None or key < best[0]:
+            best = (key, case)
+    return best[1] if best else None

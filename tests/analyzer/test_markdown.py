@@ -268,3 +268,9 @@ def test_an_optimizer_worked_example_shows_the_case_that_was_added():
     assert new.definition_text(case, optimizer=True) in guide
     # The uop is shown as the case sees it: the newer definition.
     assert new.definition_text(new.ops[example.after.uop]) in guide
+
+
+def test_an_optimizer_guide_shows_the_nearest_existing_case():
+    guide = guide_for("main-2026-06", "_BINARY_OP_ADD_FLOAT_INPLACE", "optimizer")
+    assert "The nearest existing case, for `_BINARY_OP_ADD_FLOAT` (line 427 of `Python/optimizer_bytecodes.c`)" in guide
+    assert "op(_BINARY_OP_ADD_FLOAT, (left, right -- res, l, r)) {" in guide
