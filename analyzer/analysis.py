@@ -87,8 +87,10 @@ class Analysis:
         if source is None:
             return ""
         lines = [source.line_text(n) for n in range(definition.line, definition.end_line + 1)]
-        indent = min((len(t) - len(t.lstrip()) for t in lines if t.strip()), default=0)
-        return "\n".join(t[indent:] for t in lines)
+        # Preprocessor lines (``#if TIER_ONE``) sit in column 1 and do not set the indentation.
+        code = [t for t in lines if t.strip() and not t.lstrip().startswith("#")]
+        indent = min((len(t) - len(t.lstrip()) for t in code), default=0)
+        return "\n".join(t[indent:] if not t[:indent].strip() else t.lstrip() for t in lines)
 
     # -- relations -----------------------------------------------------------------
 

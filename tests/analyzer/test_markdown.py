@@ -274,3 +274,12 @@ def test_an_optimizer_guide_shows_the_nearest_existing_case():
     guide = guide_for("main-2026-06", "_BINARY_OP_ADD_FLOAT_INPLACE", "optimizer")
     assert "The nearest existing case, for `_BINARY_OP_ADD_FLOAT` (line 427 of `Python/optimizer_bytecodes.c`)" in guide
     assert "op(_BINARY_OP_ADD_FLOAT, (left, right -- res, l, r)) {" in guide
+
+
+def test_definition_text_is_dedented_around_preprocessor_lines():
+    analysis = analysis_of("main-2026-06")
+    text = analysis.definition_text(analysis.ops["_CALL_NON_PY_GENERAL"])
+    lines = text.splitlines()
+    assert lines[0].startswith("op(_CALL_NON_PY_GENERAL, (")
+    assert lines[1] == "#if TIER_ONE" and lines[2] == "    assert(opcode != INSTRUMENTED_CALL);"
+    assert lines[-1] == "}"
