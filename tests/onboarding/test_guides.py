@@ -43,3 +43,14 @@ def test_task_page_links_the_definition_at_the_scanned_commit(client, db):
         f"#L{task.line}-L{task.end_line}"
     )
     assert snapshot.commit and f'href="{expected}"' in html
+
+
+def test_the_reasons_and_evidence_show_once_in_the_guide_or_else_on_their_own(client, db):
+    guided = Task.objects.get(campaign__slug="refcount", name="FORMAT_SIMPLE")
+    html = client.get(reverse("web:task", args=["refcount", guided.name])).content.decode()
+    assert 'id="guide-heading"' in html and 'id="reasons-heading"' not in html and 'id="evidence-heading"' not in html
+    assert html.count("escaping call: <code>PyObject_Format</code>") == 1
+
+    unguided = Task.objects.filter(campaign__slug="refcount", status=Task.Status.NOT_APPLICABLE).first()
+    html = client.get(reverse("web:task", args=["refcount", unguided.name])).content.decode()
+    assert 'id="guide-heading"' not in html and 'id="reasons-heading"' in html and 'id="evidence-heading"' in html
