@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from analyzer.analysis import analyze_tree
 from analyzer.campaigns import run_all
 from analyzer.errors import DSLSyntaxError
+from analyzer.markdown import render_guide
 from analyzer.source import Source, SourceTree
 from tests.conftest import CPYTHON_DIR
 
@@ -81,3 +82,8 @@ def test_mutated_snapshot_gives_a_result_or_a_located_error(mutations):
         return
     results = run_all(analysis)
     assert all(r.findings or not r.evaluated for r in results.values())
+    # Every guide of the mutated snapshot renders too (the guide code reads the same bodies).
+    for result in results.values():
+        for finding in result.findings:
+            if finding.status == "todo":
+                assert render_guide(finding, analysis).startswith(f"## `{finding.name}`")
