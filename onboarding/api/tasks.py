@@ -61,6 +61,11 @@ class StatusChangeSerializer(serializers.Serializer):
 class TaskDetailSerializer(TaskSerializer):
     last_snapshot = serializers.CharField(source="last_snapshot.label", default=None, allow_null=True)
     history = serializers.SerializerMethodField()
+    guide = serializers.CharField(
+        read_only=True,
+        help_text="The step-by-step guide as GitHub-flavoured Markdown (as `python -m analyzer PATH --guide NAME`); "
+        "empty for tasks that need no work.",
+    )
 
     class Meta(TaskSerializer.Meta):
         fields = [
@@ -71,6 +76,7 @@ class TaskDetailSerializer(TaskSerializer):
             "definition",
             "last_snapshot",
             "history",
+            "guide",
         ]
 
     @extend_schema_field(StatusChangeSerializer(many=True))

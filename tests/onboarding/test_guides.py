@@ -54,3 +54,9 @@ def test_the_reasons_and_evidence_show_once_in_the_guide_or_else_on_their_own(cl
     unguided = Task.objects.filter(campaign__slug="refcount", status=Task.Status.NOT_APPLICABLE).first()
     html = client.get(reverse("web:task", args=["refcount", unguided.name])).content.decode()
     assert 'id="guide-heading"' not in html and 'id="reasons-heading"' in html and 'id="evidence-heading"' in html
+
+
+def test_the_api_serves_the_same_guide(client, db):
+    task = Task.objects.get(campaign__slug="refcount", name="FORMAT_SIMPLE")
+    body = client.get(f"/api/tasks/{task.pk}/").json()
+    assert body["guide"] == task.guide and body["guide"].startswith("## `FORMAT_SIMPLE`")
