@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from analyzer.campaigns import CampaignResult, Finding
@@ -17,6 +17,8 @@ GITHUB_ISSUE_BODY_LIMIT = 65_536
 _PART_BUDGET = GITHUB_ISSUE_BODY_LIMIT - 4_096
 #: Where permalinks point unless a scan says the commit lives in another repository (a fork).
 CPYTHON_REPOSITORY = "python/cpython"
+#: Where a task's guide is read (an absolute URL on the onboarding site), given its finding.
+TaskUrl = Callable[[Finding], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,9 @@ def group_of(finding: Finding) -> str:
     return f"{words[0]} instructions and uops" if words and words[0] else "Other"
 
 
-def _item(finding: Finding, commit: str | None, claim: ClaimInfo | None, repository: str) -> str:
+def _item(
+    finding: Finding, commit: str | None, claim: ClaimInfo | None, repository: str, task_url: TaskUrl | None
+) -> str:
     box = "x" if finding.status == "done" else " "
     bits = [f"- [{box}] `{finding.name}`"]
     if finding.uop != finding.name:
@@ -60,11 +64,13 @@ def _item(finding: Finding, commit: str | None, claim: ClaimInfo | None, reposit
         bits.append(f"· @{claim.handle}")
     if claim is not None and claim.pr_url:
         bits.append(f"· {claim.pr_url}")
+    if task_url is not None and finding.status == "todo":
+        bits.append(f"· [guide]({task_url(finding)})")
     bits.append(task_id(finding.campaign, finding.name))
     return " ".join(bits)
 
 
-def _header(result: CampaignResult, commit: str | None, repository: str) -> list[str]:
+def _header(result: CampaignResult, commit: str | None, repository: str, site_url: str | None) -> list[str]:
     campaign = result.campaign
     todo, done = result.count("todo"), result.count("done")
     total = todo + done
@@ -86,8 +92,9 @@ def _header(result: CampaignResult, commit: str | None, repository: str) -> list
         "",
         "## How to contribute",
         "",
-        "1. Pick an unchecked item, easiest first, and claim it on the onboarding site so nobody "
-        "else starts the same one.",
+        "1. Pick an unchecked item, easiest first, and claim it on the "
+        + (f"[onboarding site]({site_url})" if site_url else "onboarding site")
+        + " so nobody else starts the same one.",
         "2. Read the task's guide there: it shows the definition, the target stack effect, every "
         "macro to change and an already-converted example of the same shape.",
         "3. Edit `Python/bytecodes.c` (and the case in `Python/optimizer_bytecodes.c` if there "
@@ -100,7 +107,11 @@ def _header(result: CampaignResult, commit: str | None, repository: str) -> list
 
 
 def _groups(
-    result: CampaignResult, commit: str | None, claims: Mapping[str, ClaimInfo], repository: str
+    result: CampaignResult,
+    commit: str | None,
+    claims: Mapping[str, ClaimInfo],
+    repository: str,
+    task_url: TaskUrl | None,
 ) -> list[tuple[str, list[str]]]:
     listed = [f for f in result.findings if f.status in ("todo", "done")]
     grouped: dict[str, list[Finding]] = {}
@@ -114,7 +125,7 @@ def _groups(
         out.append(
             (
                 f"### {heading} ({done}/{len(items)} done)",
-                [_item(f, commit, claims.get(f.name), repository) for f in items],
+                [_item(f, commit, claims.get(f.name), repository, task_url) for f in items],
             )
         )
     return out
@@ -128,6 +139,8 @@ def render_megaissue_parts(
     part_urls: Sequence[str] | None = None,
     limit: int = _PART_BUDGET,
     repository: str = CPYTHON_REPOSITORY,
+    site_url: str | None = None,
+    task_url: TaskUrl | None = None,
 ) -> list[str]:
     """The mega-issue as one or more GitHub issue bodies, each at most ``limit`` characters.
 
@@ -135,13 +148,15 @@ def render_megaissue_parts(
     the others when ``part_urls`` gives their URLs. Items are GFM task-list lines ending in
     a hidden ``<!-- task:SLUG:NAME -->`` ID. ``repository`` (owner/name) is where
     ``commit`` lives, for permalinks; snapshots taken from forks differ from python/cpython.
+    ``site_url`` (the onboarding site) is linked from "How to contribute", and ``task_url``
+    gives each open item a link to its guide there; without them the text names no site.
     """
     claims = claims or {}
-    header = "\n".join(_header(result, commit, repository))
+    header = "\n".join(_header(result, commit, repository, site_url))
     if not result.evaluated:
         return [f"{header}\n## Checklist\n\nNot evaluated for this snapshot: {result.note}\n"]
     blocks: list[str] = []
-    for heading, items in _groups(result, commit, claims, repository):
+    for heading, items in _groups(result, commit, claims, repository, task_url):
         lines = [heading, "", *items, ""]
         block = "\n".join(lines)
         while len(block) > limit // 2:  # a huge group is split across parts
@@ -179,6 +194,11 @@ def render_megaissue(
     commit: str | None = None,
     claims: Mapping[str, ClaimInfo] | None = None,
     repository: str = CPYTHON_REPOSITORY,
+    site_url: str | None = None,
+    task_url: TaskUrl | None = None,
 ) -> str:
     """The whole mega-issue as one Markdown document (parts joined by a rule when split)."""
-    return "\n---\n\n".join(render_megaissue_parts(result, commit=commit, claims=claims, repository=repository))
+    parts = render_megaissue_parts(
+        result, commit=commit, claims=claims, repository=repository, site_url=site_url, task_url=task_url
+    )
+    return "\n---\n\n".join(parts)

@@ -83,4 +83,5 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, renderer_classes=[JSONRenderer, BrowsableAPIRenderer, MarkdownRenderer])
     def megaissue(self, request: Request, slug: str) -> Response:
         campaign = self.get_object()
-        return Response({"campaign": campaign.slug, "markdown": campaign_megaissue(campaign=campaign)})
+        markdown = campaign_megaissue(campaign=campaign, site_url=request.build_absolute_uri("/"))
+        return Response({"campaign": campaign.slug, "markdown": markdown})

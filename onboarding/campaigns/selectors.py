@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.urls import reverse
 
 from onboarding.campaigns.filters import TaskFilter
 from onboarding.campaigns.models import Campaign, CampaignProgress, Task, TaskStatusChange
@@ -118,8 +120,12 @@ def _finding_status(task_status: str) -> str:
     return "todo"
 
 
-def campaign_megaissue(*, campaign: Campaign) -> str:
+def campaign_megaissue(*, campaign: Campaign, site_url: str | None = None) -> str:
     """The campaign's mega-issue Markdown, rendered by ``analyzer.markdown`` from the stored tasks.
+
+    ``site_url`` is this site's absolute root (``https://jit.example.org/``); when given, the
+    text links the site and every open item links its task page, where the guide is. The
+    default is ``settings.SITE_URL`` (empty: no links).
 
     Retired tasks are left out; active claims (and, for done tasks, the completed claim)
     give the claimant and PR link. Permalinks use the latest snapshot's commit, in the
@@ -169,7 +175,19 @@ def campaign_megaissue(*, campaign: Campaign) -> str:
     latest = snapshot_latest()
     commit = latest.commit or None if latest is not None else None
     repository = latest.repository if latest is not None else "python/cpython"
-    return render_megaissue(CampaignResult(info, findings), commit=commit, claims=claims, repository=repository)
+    root = (site_url if site_url is not None else settings.SITE_URL).rstrip("/")
+
+    def task_url(finding: Finding) -> str:
+        return root + reverse("web:task", args=[campaign.slug, finding.name])
+
+    return render_megaissue(
+        CampaignResult(info, findings),
+        commit=commit,
+        claims=claims,
+        repository=repository,
+        site_url=f"{root}/" if root else None,
+        task_url=task_url if root else None,
+    )
 
 
 def campaign_recent_changes(*, campaign: Campaign, limit: int = 20) -> QuerySet[TaskStatusChange]:

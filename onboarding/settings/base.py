@@ -184,6 +184,10 @@ CLAIMS_EXPIRE_AFTER_DAYS = int(os.environ.get("CLAIMS_EXPIRE_AFTER_DAYS", "21"))
 GITHUB_WEBHOOK_SECRET = os.environ.get("GITHUB_WEBHOOK_SECRET", "")
 GITHUB_TOKEN = os.environ.get("GITHUB_TOKEN", "")
 
+# This site's public root (https://jit.example.org/). Mega-issues made outside a request
+# (manage.py megaissue, publish_megaissue) link each open item to its guide here; empty: no links.
+SITE_URL = os.environ.get("SITE_URL", "")
+
 # Django REST framework (onboarding.api): session auth for the site, tokens for bots and scripts.
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a missing login a 401, not a 403.

@@ -125,7 +125,8 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def campaign_megaissue_download(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign, slug=slug)
-    response = HttpResponse(campaign_megaissue(campaign=campaign), content_type="text/markdown; charset=utf-8")
+    markdown = campaign_megaissue(campaign=campaign, site_url=request.build_absolute_uri("/"))
+    response = HttpResponse(markdown, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-megaissue.md"'
     return response
 

@@ -438,13 +438,15 @@ class TestCampaigns:
 
     def test_the_megaissue_is_the_one_renderer_s(self, api: APIClient, make_task: MakeTask) -> None:
         make_task("LOAD_FAST")
-        expected = campaign_megaissue(campaign=Campaign.objects.get(slug="refcount"))
+        expected = campaign_megaissue(campaign=Campaign.objects.get(slug="refcount"), site_url="http://testserver/")
 
         as_json = api.get("/api/campaigns/refcount/megaissue/")
         as_markdown = api.get("/api/campaigns/refcount/megaissue/", HTTP_ACCEPT="text/markdown")
 
         assert as_json.json() == {"campaign": "refcount", "markdown": expected}
         assert "<!-- task:refcount:LOAD_FAST -->" in expected
+        # The open item links its guide on this site.
+        assert "· [guide](http://testserver/tasks/refcount/LOAD_FAST/) <!--" in expected
         assert as_markdown["Content-Type"] == "text/markdown; charset=utf-8"
         assert as_markdown.content.decode() == expected
 

@@ -79,6 +79,10 @@ class TestCampaignPage:
         text = response.content.decode()
         assert text.startswith("# Eliminate redundant refcounting in the JIT (gh-134584)")
         assert "- [x] `BINARY_OP_ADD_INT`" in text
+        # Open items link their guide on this site; done ones need none.
+        assert "claim it on the [onboarding site](http://testserver/)" in text
+        assert "· [guide](http://testserver/tasks/refcount/FORMAT_SIMPLE/) <!-- task:refcount:FORMAT_SIMPLE -->" in text
+        assert "/tasks/refcount/BINARY_OP_ADD_INT/" not in text
 
 
 class TestTaskList:

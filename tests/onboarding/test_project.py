@@ -9,6 +9,7 @@ import subprocess
 import sys
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -160,6 +161,19 @@ class TestMegaissueCommand:
         line = next(li for li in text.splitlines() if li.startswith(f"- [ ] `{task.name}`"))
         assert "@demo-bob" in line and "https://github.com/python/cpython/pull/140001" in line
         assert "_BINARY_OP_ADD_FLOAT__NO_DECREF_INPUTS" not in text  # retired
+        assert "[guide](" not in text  # no SITE_URL: no site to link
+
+    def test_with_site_url_open_items_link_their_guide(self, settings: Any) -> None:
+        from onboarding.campaigns.models import Task
+
+        settings.SITE_URL = "https://jit.example.org/"
+        task = Task.objects.filter(campaign__slug="refcount", status="todo").order_by("name").first()
+        out = StringIO()
+
+        call_command("megaissue", "refcount", stdout=out)
+
+        line = next(li for li in out.getvalue().splitlines() if li.startswith(f"- [ ] `{task.name}`"))
+        assert f"· [guide](https://jit.example.org/tasks/refcount/{task.name}/) <!--" in line
 
     def test_an_unknown_campaign_names_the_known_ones(self) -> None:
         with pytest.raises(CommandError, match=r"unknown campaign 'nope' \(known: refcount, optimizer\)"):
