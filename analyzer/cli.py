@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from collections.abc import Sequence
@@ -93,22 +94,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _print_guide(args: argparse.Namespace, analysis: Analysis, results: dict[str, CampaignResult]) -> int:
-    finding = next((f for r in results.values() for f in r.findings if f.name == args.guide), None)
-    if finding is None:
-        print(f"error: no task named {args.guide!r} in campaign(s) {', '.join(results)}", file=sys.stderr)
+    findings = [f for r in results.values() for f in r.findings]
+    wanted = args.guide.upper()
+    # The task of that name, or of that uop, in each campaign (any case: `_is_op` finds IS_OP's
+    # refcount task and _IS_OP's optimizer task).
+    chosen = [f for f in findings if wanted in (f.name.upper(), f.uop.upper())]
+    if not chosen:
+        names = sorted({f.name for f in findings})
+        close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        print(f"error: no task named {args.guide!r} in campaign(s) {', '.join(results)}{hint}", file=sys.stderr)
         return EXIT_INPUT_ERROR
     try:
         tests_path = args.tests or analysis.tree.test_opt
         tests = scan_test_opt(tests_path) if tests_path else None
-        example = None
-        if args.history:
-            conversions = conversions_between(analyze(args.history), analysis, finding.campaign)
-            example = closest_conversion(finding, analysis, conversions)
+        older = analyze(args.history) if args.history else None
+        guides = []
+        for finding in chosen:  # one per campaign the name is a task of
+            example = None
+            if older is not None:
+                example = closest_conversion(finding, analysis, conversions_between(older, analysis, finding.campaign))
+            guides.append(
+                render_guide(
+                    finding, analysis, commit=args.commit, tests=tests, example=example, repository=args.repository
+                )
+            )
     except AnalyzerError as exc:
         return _input_error(exc)
-    sys.stdout.write(
-        render_guide(finding, analysis, commit=args.commit, tests=tests, example=example, repository=args.repository)
-    )
+    sys.stdout.write("\n\n---\n\n".join(guides))
     return EXIT_OK
 
 

@@ -129,3 +129,27 @@ def test_model_errors_exit_1_and_are_located(tmp_path):
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["errors"][0]["line"] == 2
     assert f"{src}:2:12: error: macro(A) uses '_MISSING', which is not a defined op or inst" in proc.stderr
+
+
+def test_guide_prints_the_task_of_that_name_or_uop_in_each_campaign(capsys):
+    assert main([str(NEWEST), "--guide", "_is_op"]) == 0
+    out = capsys.readouterr().out
+    headings = [line for line in out.splitlines() if line.startswith("## ")]
+    assert headings == [
+        "## `IS_OP`: Eliminate redundant refcounting in the JIT (gh-134584)",
+        "## `_IS_OP`: Better uop coverage in the JIT optimizer (gh-131798)",
+    ]
+    assert "\n---\n" in out
+
+
+def test_guide_history_adds_a_worked_example(capsys):
+    older = CPYTHON_DIR / "3.15a-2026-02"
+    assert main([str(NEWEST), "--campaign", "refcount", "--guide", "FORMAT_SIMPLE", "--history", str(older)]) == 0
+    assert "### Worked example" in capsys.readouterr().out
+
+
+def test_an_unknown_guide_name_exits_2_and_suggests_close_names(capsys):
+    assert main([str(NEWEST), "--guide", "FORMAT_SIMPEL"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no task named 'FORMAT_SIMPEL' in campaign(s) refcount, optimizer")
+    assert "did you mean FORMAT_SIMPLE" in err
