@@ -503,12 +503,24 @@ def _refcount_steps(out: list[str], analysis: Analysis, finding: Finding, uop: I
     step += 1
     case = analysis.optimizer_cases.get(op_name)
     out += [f"### {step}. Update the optimizer", ""]
-    if case is not None:
+    if case is not None and (on_error or arrays):
+        # The stack effect stays (error path) or is the one step 2 shows or leaves open (arrays).
         out += [
-            f"`Python/optimizer_bytecodes.c` line {case.line} has `op({case.name}, {case.stack})`. Give it the "
-            f"new outputs, `{target}`, and set each forwarded output to the input it carries "
-            "(for example `l = left;`), so `_POP_TOP` can be turned into `_POP_TOP_NOP` when the value is "
-            "borrowed or immortal.",
+            f"`Python/optimizer_bytecodes.c` line {case.line} has this case; keep its stack effect the same as "
+            "the uop's once step 2 is settled:",
+            "",
+            *_c_block(analysis.definition_text(case, optimizer=True)),
+            "",
+        ]
+    elif case is not None:
+        moves = " ".join(f"{o} = {i};" for i, o in pairs if "[" not in i and i in {x.name for x in uop.stack.inputs})
+        carry = f"`{moves}`" if moves else "each forwarded output to the input it carries"
+        out += [
+            f"`Python/optimizer_bytecodes.c` line {case.line} has this case. Give it the new outputs, "
+            f"`{target}`, and set {carry} there too, so that the optimizer can turn the release into "
+            "`_POP_TOP_NOP` when the value is borrowed or immortal:",
+            "",
+            *_c_block(analysis.definition_text(case, optimizer=True)),
             "",
         ]
     elif analysis.optimizer is not None:

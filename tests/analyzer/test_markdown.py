@@ -283,3 +283,12 @@ def test_definition_text_is_dedented_around_preprocessor_lines():
     assert lines[0].startswith("op(_CALL_NON_PY_GENERAL, (")
     assert lines[1] == "#if TIER_ONE" and lines[2] == "    assert(opcode != INSTRUMENTED_CALL);"
     assert lines[-1] == "}"
+
+
+def test_the_optimizer_step_shows_the_case_to_change_and_what_to_set():
+    guide = guide_for("main-2026-06", "TO_BOOL")
+    assert (
+        "`Python/optimizer_bytecodes.c` line 653 has this case. Give it the new outputs, `(value -- res, v)`" in guide
+    )
+    assert "set `v = value;` there too" in guide
+    assert "op(_TO_BOOL, (value -- res)) {\n    int already_bool = optimize_to_bool(" in guide
