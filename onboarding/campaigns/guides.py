@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from analyzer.analysis import Analysis, analyze
+from analyzer.analysis import Analysis, analyze, analyze_tree
 from analyzer.campaigns import CampaignResult
 from analyzer.errors import AnalyzerError
 from analyzer.history import Conversion, closest_conversion, conversions_between
 from analyzer.markdown import CPYTHON_REPOSITORY, render_guide
+from analyzer.source import SourceTree
 from analyzer.testopt import TestOptIndex, scan_test_opt
 
 logger = logging.getLogger(__name__)
@@ -19,24 +20,24 @@ def task_guides_build(
     *,
     analysis: Analysis,
     results: dict[str, CampaignResult],
-    previous_path: str | Path | None = None,
+    previous: SourceTree | str | Path | None = None,
     commit: str | None = None,
     repository: str = CPYTHON_REPOSITORY,
 ) -> dict[tuple[str, str], str]:
     """Guide Markdown for every ``todo`` or ``done`` finding, keyed by (campaign slug, task name).
 
-    ``previous_path`` is the checkout of the snapshot scanned before this one: conversions
-    between the two give each guide its worked example. When it is missing or unreadable
-    the guides have no example (logged), never a failed scan. The test index comes from the
+    ``previous`` is the snapshot scanned before this one (its sources, or the checkout that
+    still holds them): conversions between the two give each guide its worked example. When
+    it is missing or unreadable the guides have no example (logged), never a failed scan. The test index comes from the
     snapshot's own Lib/test/test_capi/test_opt.py when it has one.
     """
     tests = _tests_of(analysis)
-    previous = _previous_analysis(previous_path)
+    older = _previous_analysis(previous)
     guides: dict[tuple[str, str], str] = {}
     for slug, result in results.items():
         if not result.evaluated:
             continue
-        conversions: list[Conversion] = conversions_between(previous, analysis, slug) if previous else []
+        conversions: list[Conversion] = conversions_between(older, analysis, slug) if older else []
         for finding in result.findings:
             if finding.status not in ("todo", "done"):
                 continue
@@ -57,11 +58,11 @@ def _tests_of(analysis: Analysis) -> TestOptIndex | None:
         return None
 
 
-def _previous_analysis(path: str | Path | None) -> Analysis | None:
-    if not path:
+def _previous_analysis(previous: SourceTree | str | Path | None) -> Analysis | None:
+    if not previous:
         return None
     try:
-        return analyze(path)
+        return analyze_tree(previous) if isinstance(previous, SourceTree) else analyze(previous)
     except AnalyzerError as exc:
-        logger.warning("no worked examples: the previous snapshot %s cannot be read: %s", path, exc)
+        logger.warning("no worked examples: the previous snapshot cannot be read: %s", exc)
         return None

@@ -20,7 +20,8 @@ from django.utils import timezone
 from analyzer.analysis import Analysis, analyze
 from analyzer.campaigns import CampaignResult, Finding, run_all
 from analyzer.errors import AnalyzerError, DSLSyntaxError
-from analyzer.source import Source
+from analyzer.gitinfo import tree_at_commit
+from analyzer.source import Source, SourceTree
 from onboarding.campaigns.guides import task_guides_build
 from onboarding.campaigns.models import Campaign, CampaignProgress, Task, TaskStatusChange
 from onboarding.campaigns.services import campaign_upsert
@@ -97,7 +98,7 @@ def scan_run(
         guides = task_guides_build(
             analysis=analysis,
             results=results,
-            previous_path=_previous_scan_path(label=label, date=date),
+            previous=_previous_sources(label=label, date=date, path=path),
             commit=commit,
             repository=repository or CPYTHON_REPOSITORY,
         )
@@ -212,19 +213,29 @@ def _scan_apply(
     return snapshot, {"tasks_applied": applies, **{k: n for k, n in sorted(changes.items()) if n}}
 
 
-def _previous_scan_path(*, label: str, date: dt.date | None) -> str | None:
-    """The checkout of the latest successful scan of another, older snapshot, if it is still on disk.
+def _previous_sources(*, label: str, date: dt.date | None, path: str | Path) -> SourceTree | str | None:
+    """The sources of the latest successful scan of another, older snapshot, if they can be had.
 
-    Its conversions into this snapshot give the task guides their worked examples.
+    Its conversions into this snapshot give the task guides their worked examples. A git
+    checkout scanned at a recorded commit is read at that commit (``git show``), so a checkout
+    that has since moved on (``git pull`` between scans) still gives the old sources; otherwise
+    the scanned folder is used if it still exists and is not the folder being scanned now.
     """
     scans = Scan.objects.filter(status=Scan.Status.SUCCEEDED, snapshot__isnull=False).exclude(label=label)
     if date is not None:
         scans = scans.filter(snapshot__date__lt=date).order_by("-snapshot__date", "-finished_at")
     else:
         scans = scans.order_by("-finished_at")
-    for path in scans.values_list("path", flat=True)[:5]:
-        if path and Path(path).exists():
-            return str(path)
+    here = Path(path).resolve()
+    for old_path, old_commit in scans.values_list("path", "commit")[:5]:
+        if not old_path:
+            continue
+        if old_commit:
+            tree = tree_at_commit(old_path, old_commit)
+            if tree is not None:
+                return tree
+        if Path(old_path).exists() and Path(old_path).resolve() != here:
+            return str(old_path)
     return None
 
 

@@ -60,3 +60,78 @@ def test_the_api_serves_the_same_guide(client, db):
     task = Task.objects.get(campaign__slug="refcount", name="FORMAT_SIMPLE")
     body = client.get(f"/api/tasks/{task.pk}/").json()
     assert body["guide"] == task.guide and body["guide"].startswith("## `FORMAT_SIMPLE`")
+
+
+def _git(cwd, *args: str) -> str:
+    import subprocess
+
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+        "PATH": "/usr/bin:/bin",
+    }
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def _forget_the_demo_history() -> None:
+    """Only this test's own scans may serve as the previous snapshot."""
+    from onboarding.snapshots.models import Scan, Snapshot
+
+    Task.objects.all().delete()
+    Scan.objects.all().delete()
+    Snapshot.objects.all().delete()
+
+
+def _checkout_at(root, snapshot, message: str) -> str:
+    """Copy a shared snapshot's DSL files into the git checkout ``root``, commit, return the commit."""
+    from tests.conftest import CPYTHON_DIR
+
+    (root / "Python").mkdir(exist_ok=True)
+    for name in ("bytecodes.c", "optimizer_bytecodes.c"):
+        (root / "Python" / name).write_bytes((CPYTHON_DIR / snapshot / "Python" / name).read_bytes())
+    _git(root, "add", ".")
+    _git(root, "commit", "-qm", message)
+    return _git(root, "rev-parse", "HEAD")
+
+
+@pytest.mark.django_db
+def test_one_checkout_moved_on_by_git_still_gives_worked_examples(tmp_path):
+    """Production scans one checkout again after `git pull`: the old sources come from git."""
+    import datetime as dt
+
+    from onboarding.snapshots.services import scan_run
+
+    _forget_the_demo_history()
+    root = tmp_path / "cpython"
+    root.mkdir()
+    _git(root, "init", "-q")
+    older = _checkout_at(root, "3.15a-2026-02", "February")
+    scan_run(path=root, commit=older, date=dt.date(2026, 2, 14))
+    newer = _checkout_at(root, "main-2026-06", "June")
+    scan_run(path=root, commit=newer, date=dt.date(2026, 6, 8))
+
+    guide = Task.objects.get(campaign__slug="refcount", name="FORMAT_SIMPLE").guide
+    assert "### Worked example" in guide and "converted between the two scanned snapshots" in guide
+
+
+@pytest.mark.django_db
+def test_a_folder_rescanned_in_place_without_git_gives_no_wrong_example(tmp_path):
+    import datetime as dt
+    import shutil
+
+    from onboarding.snapshots.services import scan_run
+    from tests.conftest import CPYTHON_DIR
+
+    _forget_the_demo_history()
+    root = tmp_path / "cpython"
+    shutil.copytree(CPYTHON_DIR / "3.15a-2026-02", root)
+    scan_run(path=root, label="february", date=dt.date(2026, 2, 14))
+    shutil.rmtree(root)
+    shutil.copytree(CPYTHON_DIR / "main-2026-06", root)
+    scan_run(path=root, label="june", date=dt.date(2026, 6, 8))
+
+    # The February sources are gone: the guide has no example rather than one from June itself.
+    guide = Task.objects.get(campaign__slug="refcount", name="FORMAT_SIMPLE").guide
+    assert guide.startswith("## `FORMAT_SIMPLE`") and "### Worked example" not in guide
