@@ -12,7 +12,15 @@ from analyzer.markdown.megaissue import CPYTHON_REPOSITORY, permalink
 from analyzer.model import InstDef, Macro, StackEffect, StackItem
 from analyzer.testopt import TestOptIndex
 
-__all__ = ["forwarded_name", "release_uops", "render_guide", "target_stack_effect"]
+__all__ = [
+    "error_path_releases",
+    "forwarded_name",
+    "nearest_case",
+    "release_uops",
+    "released_arrays",
+    "render_guide",
+    "target_stack_effect",
+]
 
 #: Guards whose type lets a release use a cheaper typed POP_TOP (Python/bytecodes.c).
 _TYPED_GUARD_RE = re.compile(r"^_GUARD_(TOS|NOS)_(INT|FLOAT|UNICODE)$")
@@ -46,8 +54,12 @@ def target_stack_effect(uop: InstDef) -> tuple[StackEffect, list[tuple[str, str]
 
     Each consumed single-slot input that is released inline gets a forwarded output after the
     existing outputs, deepest first: ``(left, right -- res)`` becomes ``(left, right -- res, l, r)``
-    (gh-134584 conversions such as _BINARY_OP_ADD_INT). Arrays are not forwarded: an array cannot
-    be moved into a new output (see `released_arrays`).
+    (gh-134584 conversions such as _BINARY_OP_ADD_INT). So do array elements released by name
+    (``("args[0]", "a")``, as _CALL_BUILTIN_O), the old value of a peeked input the body
+    overwrites (``("temp", "c")``) and a local's old value (``("tmp", "t")``, as _SWAP_FAST).
+    Whole arrays are not forwarded: an array cannot be moved into a new output (see
+    `released_arrays`). The first item of each pair is what the body names (the right-hand
+    side of the move to write), the second the new output.
     """
     facts = facts_of(uop)
     released = _released(uop)
