@@ -37,6 +37,7 @@ class TaskFilter(django_filters.FilterSet):
     claimed = django_filters.ChoiceFilter(
         choices=[("yes", "claimed"), ("no", "unclaimed")],
         method="filter_claimed",
+        label="Claimed",
         empty_label="claimed or not",
     )
     q = django_filters.CharFilter(method="filter_name", label="Name contains")

@@ -116,6 +116,13 @@ class TestTaskList:
         assert [(t.name, t.claimant) for t in claimed] == [(task.name, "demo-bob")]
         assert unclaimed.paginator.count == Task.objects.count() - 1
 
+    def test_every_filter_has_a_readable_label(self, client: Client) -> None:
+        html = client.get(reverse("web:tasks")).content.decode()
+
+        assert "[invalid name]" not in html
+        for label in ("Campaign", "Status", "Difficulty", "Family", "Claimed", "Name contains"):
+            assert re.search(rf"<label[^>]*>{label}</label>", html), label
+
     def test_paginates_fifty_at_a_time(self, client: Client) -> None:
         page2 = client.get(reverse("web:tasks"), {"status": "any", "page": 2})
 
