@@ -90,3 +90,28 @@ class Scan(models.Model):
 
     def __str__(self) -> str:
         return f"scan of {self.label} ({self.status})"
+
+    @property
+    def change_summary(self) -> str:
+        """``changes`` in words, for the scan pages: "163 new · 32 → done · 44 retired · 641 updated"."""
+        changes = dict(self.changes or {})
+        parts = [] if changes.pop("tasks_applied", True) else ["older snapshot: tasks unchanged"]
+        changes.pop("status_changes", None)  # the sum of the to_* moves, shown one by one
+        for key, words in _CHANGE_WORDS.items():
+            if changes.get(key):
+                parts.append(words.format(n=changes.pop(key)))
+        parts += [f"{key.replace('_', ' ')}: {n}" for key, n in sorted(changes.items()) if n]
+        return " · ".join(parts)
+
+
+#: How `Scan.change_summary` words each kind of change (keys of ``Scan.changes``).
+_CHANGE_WORDS = {
+    "created": "{n} new",
+    "to_done": "{n} → done",
+    "to_todo": "{n} → to do",
+    "to_not_applicable": "{n} → no change needed",
+    "to_retired": "{n} retired",
+    "revived": "{n} back",
+    "claims_closed": "{n} claims closed",
+    "updated": "{n} updated",
+}

@@ -305,3 +305,11 @@ class TestScanList:
 
         assert "main-2026-06" in html
         assert "Python/bytecodes.c:7:31: expected &#x27;)&#x27;" in html
+        # What each scan changed, in words.
+        june = Scan.objects.get(label="main-2026-06")
+        assert june.change_summary and f"{june.changes['to_done']} → done" in june.change_summary
+        assert june.change_summary in html and "status_changes" not in html
+
+    def test_change_summary_words(self) -> None:
+        scan = Scan(changes={"tasks_applied": False, "status_changes": 3, "created": 2, "to_done": 1, "odd_kind": 4})
+        assert scan.change_summary == "older snapshot: tasks unchanged · 2 new · 1 → done · odd kind: 4"
