@@ -12,6 +12,7 @@ without optimizer_bytecodes.c is not evaluated.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from analyzer.analysis import Analysis
@@ -19,7 +20,10 @@ from analyzer.campaigns.base import Campaign, Evidence, Finding
 from analyzer.campaigns.common import definition_evidence, difficulty_of, family_name
 from analyzer.model import InstDef
 
-__all__ = ["CAMPAIGN", "find"]
+__all__ = ["CAMPAIGN", "emitted_by", "find"]
+
+#: ``ADD_OP(_X, ...)`` or ``REPLACE_OP(this_instr, _X, ...)``: a case emitting another uop.
+_EMIT_RE = re.compile(r"\b(?:ADD_OP|REPLACE_OP)\s*\(\s*(?:this_instr\s*,\s*)?(_[A-Z0-9_]+)")
 
 #: Annotations of uops that tier 2 never executes (DSL-NOTES.md section 4).
 TIER1_ONLY = ("tier1", "specializing", "replaced")
@@ -40,8 +44,20 @@ def find(analysis: Analysis) -> Iterator[Finding] | None:
     return _findings(analysis)
 
 
+def emitted_by(analysis: Analysis) -> dict[str, list[str]]:
+    """Uop -> the optimizer cases that put it into the trace themselves (``ADD_OP(_X, ...)``,
+    ``REPLACE_OP(this_instr, _X, ...)`` in optimizer_bytecodes.c; DSL-NOTES.md section 7)."""
+    found: dict[str, list[str]] = {}
+    for case in analysis.optimizer_cases.values():
+        for name in dict.fromkeys(_EMIT_RE.findall(case.code)):
+            if name != case.name:
+                found.setdefault(name, []).append(case.name)
+    return found
+
+
 def _findings(analysis: Analysis) -> Iterator[Finding]:
     cases = analysis.optimizer_cases
+    emitters = emitted_by(analysis)
     for uop in analysis.ops.values():
         evidence = list(definition_evidence(uop))
         reason_na = why_not_applicable(uop)
@@ -59,6 +75,12 @@ def _findings(analysis: Analysis) -> Iterator[Finding]:
             status = "todo"
             summary = f"`{uop.name}` has no case in optimizer_bytecodes.c; its outputs are unknown to the optimizer"
         difficulty, reasons = difficulty_of(analysis, uop, campaign="optimizer")
+        if status == "todo" and uop.name in emitters:
+            by = ", ".join(f"`{name}`" for name in emitters[uop.name][:3])
+            reasons += (
+                f"emitted by the optimizer itself (in the case of {by}): the abstract interpreter may never "
+                "meet it, so check where it is used before writing a case",
+            )
         macros = tuple(m.name for m in analysis.macros_using(uop.name))
         yield Finding(
             campaign="optimizer",

@@ -217,3 +217,15 @@ def test_inline_snippet_converted_versus_unconverted():
     result = {f.name: f for f in get("refcount").run(analyze_tree(tree)).findings}
     assert (result["OLD"].status, result["NEW"].status) == ("todo", "done")
     assert {e.line for e in result["OLD"].evidence if "inline" in e.note} == {4, 5}
+
+
+def test_optimizer_tasks_the_optimizer_emits_itself_say_so():
+    f = findings("main-2026-06", "optimizer")
+    emitted = [r for r in f["_BINARY_OP_ADD_INT_INPLACE"].reasons if r.startswith("emitted by the optimizer itself")]
+    assert emitted == [
+        "emitted by the optimizer itself (in the case of `_BINARY_OP_ADD_INT`): the abstract interpreter may "
+        "never meet it, so check where it is used before writing a case"
+    ]
+    assert not any(r.startswith("emitted by") for r in f["_CALL_NON_PY_GENERAL"].reasons)
+    # Only open tasks carry it: a uop with its own case needs no warning.
+    assert not any(r.startswith("emitted by") for n, x in f.items() if x.status != "todo" for r in x.reasons)
