@@ -313,3 +313,10 @@ class TestScanList:
     def test_change_summary_words(self) -> None:
         scan = Scan(changes={"tasks_applied": False, "status_changes": 3, "created": 2, "to_done": 1, "odd_kind": 4})
         assert scan.change_summary == "older snapshot: tasks unchanged · 2 new · 1 → done · odd kind: 4"
+
+
+def test_long_names_wrap_between_words_and_stay_escaped() -> None:
+    from onboarding.web.templatetags.web_extras import breakable
+
+    assert breakable("_CALL_KW_NON_PY") == "_<wbr>CALL_<wbr>KW_<wbr>NON_<wbr>PY"
+    assert breakable("<b>_X") == "&lt;b&gt;_<wbr>X"
