@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,15 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def cpython_dir() -> Path:
     return CPYTHON_DIR
+
+
+def git(cwd: Path | str, *args: str) -> str:
+    """Run ``git ARGS`` in ``cwd`` with a fixed identity and no user configuration; its stdout, stripped."""
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+        "PATH": "/usr/bin:/bin",
+    }
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from analyzer.cli import main
-from tests.conftest import CPYTHON_DIR, ROOT
+from tests.conftest import CPYTHON_DIR, ROOT, git
 
 NEWEST = CPYTHON_DIR / "main-2026-06"
 
@@ -53,18 +53,6 @@ def test_markdown_is_a_checklist_with_permalinks(capsys):
     assert out.startswith("# Eliminate redundant refcounting in the JIT (gh-134584)")
     assert f"https://github.com/python/cpython/blob/{sha}/Python/bytecodes.c#L" in out
     assert "- [ ] `BINARY_SLICE`" in out and "<!-- task:refcount:BINARY_SLICE -->" in out
-
-
-def git(cwd, *args: str) -> str:
-    env = {
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.org",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.org",
-        "GIT_COMMITTER_DATE": "2026-06-08T12:00:00Z",
-        "PATH": "/usr/bin:/bin",
-    }
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def test_markdown_links_to_the_head_of_a_git_checkout_by_default(tmp_path, capsys):

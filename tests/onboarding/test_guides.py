@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from onboarding.campaigns.models import Task
+from tests.conftest import git
 
 pytestmark = pytest.mark.usefixtures("demo_history")
 
@@ -62,19 +63,6 @@ def test_the_api_serves_the_same_guide(client, db):
     assert body["guide"] == task.guide and body["guide"].startswith("## `FORMAT_SIMPLE`")
 
 
-def _git(cwd, *args: str) -> str:
-    import subprocess
-
-    env = {
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.org",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.org",
-        "PATH": "/usr/bin:/bin",
-    }
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
-
-
 def _forget_the_demo_history() -> None:
     """Only this test's own scans may serve as the previous snapshot."""
     from onboarding.snapshots.models import Scan, Snapshot
@@ -91,9 +79,9 @@ def _checkout_at(root, snapshot, message: str) -> str:
     (root / "Python").mkdir(exist_ok=True)
     for name in ("bytecodes.c", "optimizer_bytecodes.c"):
         (root / "Python" / name).write_bytes((CPYTHON_DIR / snapshot / "Python" / name).read_bytes())
-    _git(root, "add", ".")
-    _git(root, "commit", "-qm", message)
-    return _git(root, "rev-parse", "HEAD")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", message)
+    return git(root, "rev-parse", "HEAD")
 
 
 @pytest.mark.django_db
@@ -106,7 +94,7 @@ def test_one_checkout_moved_on_by_git_still_gives_worked_examples(tmp_path):
     _forget_the_demo_history()
     root = tmp_path / "cpython"
     root.mkdir()
-    _git(root, "init", "-q")
+    git(root, "init", "-q")
     older = _checkout_at(root, "3.15a-2026-02", "February")
     scan_run(path=root, commit=older, date=dt.date(2026, 2, 14))
     newer = _checkout_at(root, "main-2026-06", "June")
