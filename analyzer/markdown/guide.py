@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from analyzer.analysis import Analysis
 from analyzer.campaigns import Finding, get
-from analyzer.campaigns.refcount import facts_of
+from analyzer.campaigns.refcount import RefcountFacts
+from analyzer.campaigns.refcount import facts_of as _read_facts
 from analyzer.history import Conversion
 from analyzer.markdown.megaissue import CPYTHON_REPOSITORY, permalink
 from analyzer.model import InstDef, Macro, StackEffect, StackItem
@@ -32,6 +34,13 @@ _ERROR_EXIT_RE = re.compile(r"ERROR_IF\((?:1|true)\)|ERROR_NO_POP\(\)|goto error
 _LOCAL_RE = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*GETLOCAL\(")
 #: ``name = PyStackRef_NULL;``
 _NULL_RE = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*PyStackRef_NULL\s*;")
+
+
+@lru_cache(maxsize=2048)
+def facts_of(uop: InstDef) -> RefcountFacts:
+    """`analyzer.campaigns.refcount.facts_of`, read once per definition: every step of a guide
+    asks about the same body. The result is shared, so callers must not change it."""
+    return _read_facts(uop)
 
 
 def _c_block(text: str) -> list[str]:
