@@ -53,6 +53,9 @@ class Finding:
     family: str | None = None
     summary: str = ""
     macros: tuple[str, ...] = field(default=())
+    #: Share (0..1) of executed tier-1 instructions whose expansion contains ``uop``, from
+    #: pystats (see ``analyzer.impact``); ``None`` when no execution counts were given.
+    impact: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         """JSON form used by ``python -m analyzer --format json`` (see README)."""
@@ -70,6 +73,7 @@ class Finding:
             "family": self.family,
             "summary": self.summary,
             "macros": list(self.macros),
+            "impact": self.impact,
         }
 
 
