@@ -3,7 +3,8 @@
 Rules (DESIGN.md section 6; issue 5, item 2):
 
 - A pull request is linked to a task through the claim whose PR URL is the PR's, and
-  through op names in its title and body (``gh-134584: Eliminate redundant refcounting
+  through op names in its title and body (``onboarding.claims.matching``, shared with
+  ``import_pulls``) (``gh-134584: Eliminate redundant refcounting
   from `_CALL_TYPE_1```): a name matches a task's ``name`` or its ``uop``. When the text
   names a campaign's issue (``gh-134584``), only that campaign's tasks are matched.
 - While the PR is open, the tasks it works on go ``claimed → in_review``; closed without
@@ -16,36 +17,37 @@ Rules (DESIGN.md section 6; issue 5, item 2):
 - Every state change goes through ``campaigns.services.task_status_set`` (a history row).
 - Deliveries are idempotent by ``X-GitHub-Delivery``, and one older than the newest applied
   for the same PR (by the payload's ``pull_request.updated_at``) links but changes no state.
+  A delivery whose processing raised is ``failed`` with the error; GitHub's redelivery of it
+  (same GUID) runs again.
+- Only pull requests of the configured repository (``GITHUB_WEBHOOK_REPOSITORY``, default
+  ``python/cpython``) move tasks; deliveries from any other repository are recorded as ignored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from onboarding.campaigns.models import Campaign, Task
+from onboarding.campaigns.models import Task
 from onboarding.campaigns.services import task_status_set
+from onboarding.claims.matching import op_names_in as op_names_in  # re-exported for callers of the old home
+from onboarding.claims.matching import tasks_named_in
 from onboarding.claims.models import Claim, ClaimEvent, PullRequest
+from onboarding.errors import BrokerUnavailable
 from onboarding.webhooks.models import Delivery
+from onboarding.webhooks.validation import REPOSITORY_RE, payload_number, payload_repository
 
 logger = logging.getLogger(__name__)
 
 #: Events whose deliveries are queued for processing; any other event is stored as ignored.
 HANDLED_EVENTS = ("pull_request", "issue_comment")
-#: An op name as CPython spells it: ``_CALL_TYPE_1``, ``BINARY_OP_ADD_INT``, ``LOAD_ATTR``.
-OP_NAME_RE = re.compile(r"(?<![A-Za-z0-9_])_?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*(?![A-Za-z0-9_])")
-#: At most this many op names of one pull request's text are looked up.
-MAX_NAMES = 200
-#: A CPython issue reference in a PR title: ``gh-134584``.
-ISSUE_RE = re.compile(r"\bgh-(\d+)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -70,28 +72,81 @@ class PullRequestOutcome:
 def delivery_receive(*, delivery_id: str, event: str, payload: dict[str, Any]) -> tuple[Delivery, bool]:
     """Store a verified delivery once and queue its processing; returns (delivery, created).
 
-    A repeated ``delivery_id`` returns the stored row untouched (``created`` is False). A
-    ``ping`` is answered and recorded as processed; events other than ``pull_request`` and
-    ``issue_comment`` are recorded as ignored. Processing runs in ``webhooks.jobs`` after
-    the commit, off the request path.
+    A repeated ``delivery_id`` returns the stored row untouched (``created`` is False),
+    except a redelivery of a ``failed`` one, which is stored anew and runs again (``created``
+    is True). A ``ping`` is answered and recorded as processed; events other than
+    ``pull_request`` and ``issue_comment``, and deliveries from a repository other than
+    ``GITHUB_WEBHOOK_REPOSITORY``, are recorded as ignored. Processing runs in
+    ``webhooks.jobs`` after the commit, off the request path; raises `BrokerUnavailable`
+    (the delivery is kept and queued again by ``deliveries_retry_job``) when it cannot be queued.
     """
     action = payload.get("action") if isinstance(payload.get("action"), str) else ""
+    repository = payload_repository(payload)
     with transaction.atomic():
-        delivery, created = Delivery.objects.get_or_create(
+        delivery, created = Delivery.objects.select_for_update().get_or_create(
             delivery_id=delivery_id, defaults={"event": event, "action": action or "", "payload": payload}
         )
         if not created:
-            return delivery, False
+            if delivery.status != Delivery.Status.FAILED:
+                return delivery, False
+            # GitHub's redelivery of a delivery whose processing failed: store it anew and run it again.
+            delivery.event, delivery.action, delivery.payload = event, action or "", payload
+            delivery.status, delivery.processed_at = Delivery.Status.RECEIVED, None
+            delivery.result = f"redelivered; the earlier attempt failed: {delivery.result}"[:2000]
+            delivery.save(update_fields=["event", "action", "payload", "status", "processed_at", "result"])
         if event == "ping":
             _delivery_close(delivery, Delivery.Status.PROCESSED, f"ping: {payload.get('zen', '')}".strip())
         elif event not in HANDLED_EVENTS:
             _delivery_close(delivery, Delivery.Status.IGNORED, f"the {event} event is not used here")
+        elif repository.lower() != settings.GITHUB_WEBHOOK_REPOSITORY.lower():
+            _delivery_close(
+                delivery,
+                Delivery.Status.IGNORED,
+                f"from {repository or 'no repository'}, not {settings.GITHUB_WEBHOOK_REPOSITORY}: moves nothing",
+            )
         else:
-            from onboarding.webhooks.jobs import delivery_process_job
-
             pk = delivery.pk
-            transaction.on_commit(lambda: delivery_process_job.delay(pk))
+            transaction.on_commit(lambda: delivery_queue(delivery_id=pk))
     return delivery, True
+
+
+def delivery_queue(*, delivery_id: int) -> None:
+    """Queue the processing job of stored delivery ``delivery_id``.
+
+    Raises `BrokerUnavailable` when the broker cannot be reached; the delivery stays
+    ``received``, its ``result`` says so, and ``deliveries_retry_job`` queues it again.
+    """
+    from kombu.exceptions import OperationalError
+
+    from onboarding.webhooks.jobs import delivery_process_job
+
+    try:
+        delivery_process_job.delay(delivery_id)
+    except OperationalError as exc:
+        logger.warning("delivery %s: the broker is unreachable: %s", delivery_id, exc)
+        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.RECEIVED).update(
+            result=f"not queued yet: the broker was unreachable ({exc}); a periodic job queues it again"[:2000]
+        )
+        raise BrokerUnavailable(
+            "The delivery is stored but its processing could not be queued (the job broker is unreachable); "
+            "it is retried automatically."
+        ) from exc
+
+
+def deliveries_retry(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int:
+    """Queue again the deliveries still ``received`` after ``older_than``; returns how many were queued.
+
+    Processing is idempotent (the row is locked and a processed one is left alone), so a
+    delivery whose job is merely slow is safe to queue twice. Stops at the first broker error.
+    """
+    stuck = Delivery.objects.filter(
+        status=Delivery.Status.RECEIVED, received_at__lt=timezone.now() - older_than
+    ).values_list("pk", flat=True)
+    queued = 0
+    for pk in stuck.order_by("received_at", "pk")[:500]:
+        delivery_queue(delivery_id=pk)
+        queued += 1
+    return queued
 
 
 def _delivery_close(delivery: Delivery, status: str, result: str) -> None:
@@ -112,21 +167,33 @@ def delivery_process(*, delivery_id: int) -> Delivery:
         if delivery.status != Delivery.Status.RECEIVED:
             return delivery
         payload = delivery.payload
-        if delivery.event == "pull_request" and isinstance(payload.get("pull_request"), dict):
-            outcome = pull_request_apply(payload=payload, delivery=delivery)
-            delivery.pull_request = outcome.pull_request
-            _delivery_close(delivery, Delivery.Status.PROCESSED, outcome.describe())
-        elif delivery.event == "issue_comment":
-            _delivery_close(delivery, *_comment_apply(payload=payload))
-        else:
-            _delivery_close(delivery, Delivery.Status.IGNORED, "no pull request in the payload")
+        try:
+            with transaction.atomic():
+                if delivery.event == "pull_request" and isinstance(payload.get("pull_request"), dict):
+                    outcome = pull_request_apply(payload=payload, delivery=delivery)
+                    delivery.pull_request = outcome.pull_request
+                    _delivery_close(delivery, Delivery.Status.PROCESSED, outcome.describe())
+                elif delivery.event == "issue_comment":
+                    _delivery_close(delivery, *_comment_apply(payload=payload))
+                else:
+                    _delivery_close(delivery, Delivery.Status.IGNORED, "no pull request in the payload")
+        except Exception as exc:
+            # Nothing of the attempt stays (its savepoint is rolled back); the row says why, and
+            # GitHub's redelivery of the same GUID runs it again.
+            logger.exception("delivery %s failed", delivery.delivery_id)
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=Delivery.Status.FAILED,
+                result=f"processing failed: {type(exc).__name__}: {exc}"[:2000],
+                processed_at=timezone.now(),
+            )
+            delivery.refresh_from_db()
     return delivery
 
 
 def _comment_apply(*, payload: dict[str, Any]) -> tuple[str, str]:
     """A comment on a known pull request is activity: it keeps the linked claim alive."""
     issue = payload.get("issue") or {}
-    repo = (payload.get("repository") or {}).get("full_name", "")
+    repo = payload_repository(payload)
     if "pull_request" not in issue:
         return Delivery.Status.IGNORED, "a comment on an issue, not on a pull request"
     pr = PullRequest.objects.filter(repo=repo, number=issue.get("number")).first()
@@ -137,6 +204,9 @@ def _comment_apply(*, payload: dict[str, Any]) -> tuple[str, str]:
 
 
 def _canonical_url(repo: str, number: int) -> str:
+    """``https://github.com/OWNER/NAME/pull/N`` from validated parts only (raises ValueError otherwise)."""
+    if not REPOSITORY_RE.match(repo) or isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        raise ValueError(f"not a pull request of a GitHub repository: {repo[:200]!r} #{number!r}")
     return f"https://github.com/{repo}/pull/{number}"
 
 
@@ -146,32 +216,12 @@ def _state_of(pr: dict[str, Any]) -> str:
     return PullRequest.State.CLOSED if pr.get("state") == "closed" else PullRequest.State.OPEN
 
 
-def op_names_in(text: str) -> set[str]:
-    """The words of ``text`` shaped like CPython op names (``_CALL_TYPE_1``, ``LOAD_ATTR``)."""
-    return set(OP_NAME_RE.findall(text))
-
-
-def tasks_named_in(*, title: str, body: str) -> list[Task]:
-    """The tasks whose name or uop the text names, limited to the campaigns whose issue it cites."""
-    text = f"{title}\n{body}"
-    # A body may be long; the first names (sorted) are plenty, and keep the SQL small.
-    names = sorted(op_names_in(text))[:MAX_NAMES]
-    if not names:
-        return []
-    tasks = Task.objects.filter(Q(name__in=names) | Q(uop__in=names)).exclude(status=Task.Status.RETIRED)
-    issues = {f"gh-{n}" for n in ISSUE_RE.findall(text)}
-    cited = list(Campaign.objects.filter(issue__in=issues).values_list("pk", flat=True)) if issues else []
-    if cited:
-        tasks = tasks.filter(campaign_id__in=cited)
-    return list(tasks.select_related("campaign"))
-
-
 def pull_request_apply(*, payload: dict[str, Any], delivery: Delivery | None = None) -> PullRequestOutcome:
     """Record the PR of a ``pull_request`` payload, link it to tasks and move their states."""
     data = payload["pull_request"]
-    repo = (payload.get("repository") or {}).get("full_name") or data["base"]["repo"]["full_name"]
-    number = int(data.get("number") or payload["number"])
-    url = _canonical_url(repo, number)
+    repo = payload_repository(payload)
+    number = payload_number(payload)
+    url = _canonical_url(repo, number or 0)
     state = _state_of(data)
     author = ((data.get("user") or {}).get("login") or "").lower()
     updated_at = parse_datetime(data.get("updated_at") or "") if data.get("updated_at") else None
