@@ -8,9 +8,10 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from onboarding.speedups.models import BenchmarkRun
+from onboarding.speedups.pyperf_files import MAX_CONTENT_BYTES
 
-#: The largest upload accepted; real pyperformance result files are a few MB.
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: The largest upload accepted; real pyperformance result files are a few MB (decompressed, the same bound).
+MAX_UPLOAD_BYTES = MAX_CONTENT_BYTES
 
 _BUILD_CHOICES = [("", "read it from the configure arguments"), *BenchmarkRun.Build.choices]
 

@@ -40,6 +40,21 @@ class BenchmarkRun(models.Model):
     commit_id = models.CharField(max_length=40, blank=True, db_index=True)
     commit_branch = models.CharField(max_length=200, blank=True)
     commit_date = models.DateTimeField(null=True, blank=True)
+    commit_merge_base = models.CharField(
+        max_length=40, blank=True, help_text="bench_runner's commit_merge_base: where the commit left main."
+    )
+    configuration = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="bench_runner's flags from the results folder name (JIT, NOGIL, PYTHON_UOPS, TAILCALL; "
+        "comma-separated); empty for the default build or a file outside bench_runner's layout.",
+    )
+    excluded_benchmarks = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The runner's excluded_benchmarks (its bench_runner.toml, when given at import): "
+        "left out of the publisher-method geometric mean.",
+    )
     benchmark_hash = models.CharField(
         max_length=64, blank=True, help_text="bench_runner's hash of the benchmark definitions."
     )
@@ -105,3 +120,23 @@ class BenchmarkResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} in {self.run}"
+
+
+class ChangeEvent(models.Model):
+    """A notable JIT-relevant change with its merge date, drawn as an annotation on the speedup trend.
+
+    Imported from doesjitgobrrr.com's ``perf_events.yaml`` (``import_perf_events``); ``source``
+    names the file it came from.
+    """
+
+    date = models.DateField(db_index=True, help_text="When the change merged to CPython main.")
+    title = models.CharField(max_length=300)
+    link = models.URLField(max_length=500)
+    source = models.CharField(max_length=200, help_text="Where the event was read from.")
+
+    class Meta:
+        ordering = ["date", "pk"]
+        constraints = [models.UniqueConstraint(fields=["date", "link", "title"], name="change_event_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.title}"

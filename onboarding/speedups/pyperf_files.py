@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import io
 import json
+import math
 import shlex
 import zlib
 from collections.abc import Mapping
@@ -18,6 +20,7 @@ from onboarding.speedups.errors import BenchmarkFileInvalid
 
 __all__ = [
     "BUILD_DEFAULT",
+    "MAX_CONTENT_BYTES",
     "ResultFile",
     "ResultFileBenchmark",
     "build_from_config_args",
@@ -33,6 +36,10 @@ _JIT_VALUES = {"": "jit", "yes": "jit", "yes-off": "jit-off", "interpreter": "ti
 #: Other configure options that change the interpreter being measured, and their labels.
 _BUILD_OPTIONS = {"--disable-gil": "free-threading", "--with-tail-call-interp": "tailcall"}
 _GZIP_MAGIC = b"\x1f\x8b"
+#: The largest pyperf file accepted, after decompression (bytes). Real pyperformance files are
+#: 0.5-2 MB uncompressed; a gzip bomb stops being read here instead of filling memory.
+MAX_CONTENT_BYTES = 32 * 1024 * 1024
+_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -99,9 +106,11 @@ def read_result_file(content: bytes, *, file_name: str) -> ResultFile:
     Raises `BenchmarkFileInvalid`, with a message naming ``file_name``, when it is not pyperf
     output or holds no benchmark with values.
     """
+    if len(content) > MAX_CONTENT_BYTES:
+        raise _invalid(file_name, f"it is larger than {MAX_CONTENT_BYTES // (1024 * 1024)} MB")
     try:
         if content.startswith(_GZIP_MAGIC):
-            content = gzip.decompress(content)
+            content = _gunzip_bounded(content, file_name=file_name)
         text = content.decode("utf-8")
         suite = pyperf.BenchmarkSuite.loads(text)
     except (OSError, EOFError, zlib.error) as exc:
@@ -110,8 +119,12 @@ def read_result_file(content: bytes, *, file_name: str) -> ResultFile:
         raise _invalid(file_name, "it is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise _invalid(file_name, f"it is not JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise _invalid(file_name, "its JSON is nested too deeply") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise _invalid(file_name, f"pyperf cannot read it ({type(exc).__name__}: {exc})") from None
+    for bench in suite.get_benchmarks():
+        _check_values(bench, file_name=file_name)
     suite_metadata = _jsonable(suite.get_metadata())
     benchmarks = [_benchmark(bench, suite_metadata) for bench in suite.get_benchmarks() if bench.get_nvalue()]
     if not benchmarks:
@@ -127,6 +140,32 @@ def read_result_file(content: bytes, *, file_name: str) -> ResultFile:
         started_at=_as_utc(dates[0]) if dates else None,
         finished_at=_as_utc(dates[1]) if dates else None,
     )
+
+
+def _gunzip_bounded(content: bytes, *, file_name: str) -> bytes:
+    """Decompress gzip ``content`` chunk by chunk, refusing it once it passes `MAX_CONTENT_BYTES`."""
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=io.BytesIO(content)) as stream:
+        while chunk := stream.read(_CHUNK):
+            out.write(chunk)
+            if out.tell() > MAX_CONTENT_BYTES:
+                raise _invalid(
+                    file_name, f"it decompresses to more than {MAX_CONTENT_BYTES // (1024 * 1024)} MB (a gzip bomb?)"
+                )
+    return out.getvalue()
+
+
+def _check_values(bench: pyperf.Benchmark, *, file_name: str) -> None:
+    """Refuse values that are not finite numbers, and timings that are not positive."""
+    timing = bench.get_unit() == "second"
+    for number, run in enumerate(bench.get_runs(), start=1):
+        for value in run.values:
+            if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+                why = f"benchmark {bench.get_name()!r}, run {number}: value {value!r} is not a finite number"
+                raise _invalid(file_name, why)
+            if timing and value <= 0:
+                why = f"benchmark {bench.get_name()!r}, run {number}: timing {value!r} s is not positive"
+                raise _invalid(file_name, why)
 
 
 def _benchmark(bench: pyperf.Benchmark, suite_metadata: Mapping[str, Any]) -> ResultFileBenchmark:
