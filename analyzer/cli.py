@@ -13,7 +13,9 @@ from analyzer.campaigns import REGISTRY, CampaignResult, run_all
 from analyzer.errors import AnalyzerError, DSLSyntaxError
 from analyzer.gitinfo import checkout_head
 from analyzer.history import closest_conversion, conversions_between
+from analyzer.impact import read_pystats, with_impact
 from analyzer.markdown import render_guide, render_megaissue
+from analyzer.markdown.megaissue import ORDERS
 from analyzer.report import to_json, to_text
 from analyzer.testopt import scan_test_opt
 
@@ -65,26 +67,48 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TEST_OPT_PY",
         help="Lib/test/test_capi/test_opt.py to point guides at (default: the one in PATH, if any)",
     )
+    parser.add_argument(
+        "--pystats",
+        metavar="FILE",
+        help="a pystats .json or .json.gz file: adds each finding's impact, the share of executed "
+        "instructions whose expansion contains its uop",
+    )
+    parser.add_argument(
+        "--order",
+        choices=ORDERS,
+        default="difficulty",
+        help="mega-issue checklist order: by family and difficulty (default), or by impact, "
+        "highest first (needs --pystats)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 model errors, 2 bad input)."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.order == "impact" and not args.pystats:
+        parser.error("--order impact needs --pystats FILE (the execution counts to sort by)")
     try:
         analysis = analyze(args.path)
+        counts = read_pystats(args.pystats) if args.pystats else None
     except AnalyzerError as exc:
         return _input_error(exc)
     if args.commit is None:
         head = checkout_head(args.path)
         args.commit = head.commit if head else None
     results = run_all(analysis, args.campaign)
+    if counts is not None:
+        results = with_impact(results, analysis, counts)
     if args.guide:
         return _print_guide(args, analysis, results)
     if args.format == "json":
         sys.stdout.write(json.dumps(to_json(analysis, results), indent=2) + "\n")
     elif args.format == "markdown":
-        documents = [render_megaissue(r, commit=args.commit, repository=args.repository) for r in results.values()]
+        documents = [
+            render_megaissue(r, commit=args.commit, repository=args.repository, order=args.order)
+            for r in results.values()
+        ]
         sys.stdout.write("\n\n".join(documents))
     else:
         sys.stdout.write(to_text(analysis, results))

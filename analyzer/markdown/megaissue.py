@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from analyzer.campaigns import CampaignResult, Finding
 from analyzer.campaigns.base import DIFFICULTIES
+from analyzer.impact import format_share
 
-__all__ = ["GITHUB_ISSUE_BODY_LIMIT", "ClaimInfo", "render_megaissue", "render_megaissue_parts", "task_id"]
+__all__ = ["GITHUB_ISSUE_BODY_LIMIT", "ORDERS", "ClaimInfo", "render_megaissue", "render_megaissue_parts", "task_id"]
 
 #: GitHub rejects issue bodies longer than this many characters.
 GITHUB_ISSUE_BODY_LIMIT = 65_536
@@ -17,6 +18,8 @@ GITHUB_ISSUE_BODY_LIMIT = 65_536
 _PART_BUDGET = GITHUB_ISSUE_BODY_LIMIT - 4_096
 #: Where permalinks point unless a scan says the commit lives in another repository (a fork).
 CPYTHON_REPOSITORY = "python/cpython"
+#: Checklist orders: groups by family/area, easiest first; or one list by impact, highest first.
+ORDERS = ("difficulty", "impact")
 #: Where a task's guide is read (an absolute URL on the onboarding site), given its finding.
 TaskUrl = Callable[[Finding], str]
 
@@ -56,6 +59,8 @@ def _item(
     bits = [f"- [{box}] `{finding.name}`"]
     if finding.uop != finding.name:
         bits.append(f"(uop `{finding.uop}`)")
+    if finding.impact is not None:
+        bits.append(f"({format_share(finding.impact)})")
     bits.append(f"· {finding.difficulty}")
     link = permalink(finding, commit, repository)
     where = f"{finding.file}#L{finding.line}-L{finding.end_line}"
@@ -95,12 +100,8 @@ def _header(result: CampaignResult, commit: str | None, repository: str, site_ur
         "1. Pick an unchecked item, easiest first, and claim it on the "
         + (f"[onboarding site]({site_url})" if site_url else "onboarding site")
         + " so nobody else starts the same one.",
-        "2. Read the task's guide there: it shows the definition, the target stack effect, every "
-        "macro to change and an already-converted example of the same shape.",
-        "3. Edit `Python/bytecodes.c` (and the case in `Python/optimizer_bytecodes.c` if there "
-        "is one), then run `make regen-cases` and rebuild with `./configure --enable-experimental-jit`.",
-        "4. Add or extend a test in `Lib/test/test_capi/test_opt.py` and run `./python -m test test_capi.test_opt`.",
-        f"5. Open a pull request whose title starts with `{campaign.issue}: ` and names the "
+        *[f"{n}. {text}" for n, text in enumerate(campaign.how_to, 2)],
+        f"{len(campaign.how_to) + 2}. Open a pull request whose title starts with `{campaign.issue}: ` and names the "
         "instruction or uop, and link it to your claim.",
         "",
     ]
@@ -112,8 +113,15 @@ def _groups(
     claims: Mapping[str, ClaimInfo],
     repository: str,
     task_url: TaskUrl | None,
+    order: str = "difficulty",
 ) -> list[tuple[str, list[str]]]:
     listed = [f for f in result.findings if f.status in ("todo", "done")]
+    if order == "impact":
+        # One list, most executed first, as gh-131798 sorted its checklist.
+        items = sorted(listed, key=lambda f: (-(f.impact or 0.0), f.name))
+        done = sum(1 for f in items if f.status == "done")
+        heading = f"### By share of executed instructions, highest first ({done}/{len(items)} done)"
+        return [(heading, [_item(f, commit, claims.get(f.name), repository, task_url) for f in items])] if items else []
     grouped: dict[str, list[Finding]] = {}
     for f in listed:
         grouped.setdefault(group_of(f), []).append(f)
@@ -141,6 +149,7 @@ def render_megaissue_parts(
     repository: str = CPYTHON_REPOSITORY,
     site_url: str | None = None,
     task_url: TaskUrl | None = None,
+    order: str = "difficulty",
 ) -> list[str]:
     """The mega-issue as one or more GitHub issue bodies, each at most ``limit`` characters.
 
@@ -150,13 +159,18 @@ def render_megaissue_parts(
     ``commit`` lives, for permalinks; snapshots taken from forks differ from python/cpython.
     ``site_url`` (the onboarding site) is linked from "How to contribute", and ``task_url``
     gives each open item a link to its guide there; without them the text names no site.
+    ``order`` is ``"difficulty"`` (groups by family or area, easiest first) or ``"impact"``
+    (one list by each finding's ``impact``, highest first); an item whose finding has an
+    ``impact`` shows it as a percentage, ``(1.0%)``. Raises `ValueError` for another order.
     """
+    if order not in ORDERS:
+        raise ValueError(f"unknown checklist order {order!r} (known: {', '.join(ORDERS)})")
     claims = claims or {}
     header = "\n".join(_header(result, commit, repository, site_url))
     if not result.evaluated:
         return [f"{header}\n## Checklist\n\nNot evaluated for this snapshot: {result.note}\n"]
     blocks: list[str] = []
-    for heading, items in _groups(result, commit, claims, repository, task_url):
+    for heading, items in _groups(result, commit, claims, repository, task_url, order):
         lines = [heading, "", *items, ""]
         block = "\n".join(lines)
         while len(block) > limit // 2:  # a huge group is split across parts
@@ -196,9 +210,10 @@ def render_megaissue(
     repository: str = CPYTHON_REPOSITORY,
     site_url: str | None = None,
     task_url: TaskUrl | None = None,
+    order: str = "difficulty",
 ) -> str:
     """The whole mega-issue as one Markdown document (parts joined by a rule when split)."""
     parts = render_megaissue_parts(
-        result, commit=commit, claims=claims, repository=repository, site_url=site_url, task_url=task_url
+        result, commit=commit, claims=claims, repository=repository, site_url=site_url, task_url=task_url, order=order
     )
     return "\n---\n\n".join(parts)
