@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "onboarding.web",
     "onboarding.leaderboard",
     "onboarding.speedups",
+    "onboarding.history",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Anonymous GET pages from the cache until a write changes the data (onboarding.web.pagecache).
+    "onboarding.web.pagecache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "onboarding.urls"
@@ -170,6 +173,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "claims-remind": {"task": "onboarding.claims.jobs.claims_remind_job", "schedule": 60 * 60 * 6},
     "claims-expire": {"task": "onboarding.claims.jobs.claims_expire_job", "schedule": 60 * 60 * 6},
+    # Deliveries stored while the broker was down (or whose job was lost) are queued again.
+    "webhooks-retry": {"task": "onboarding.webhooks.jobs.deliveries_retry_job", "schedule": 60 * 5},
 }
 #: Test hook only: seconds a scan job pauses after each step, to kill a worker mid-scan.
 SCAN_JOB_STEP_DELAY = float(os.environ.get("SCAN_JOB_STEP_DELAY", "0"))
@@ -182,11 +187,15 @@ CLAIMS_EXPIRE_AFTER_DAYS = int(os.environ.get("CLAIMS_EXPIRE_AFTER_DAYS", "21"))
 # GitHub: the webhook's shared secret (deliveries are refused while it is empty) and the token
 # that publish_megaissue uses to edit issues.
 GITHUB_WEBHOOK_SECRET = os.environ.get("GITHUB_WEBHOOK_SECRET", "")
+#: The only repository whose pull requests move tasks (owner/name); deliveries from others are ignored.
+GITHUB_WEBHOOK_REPOSITORY = os.environ.get("GITHUB_WEBHOOK_REPOSITORY", "python/cpython")
 GITHUB_TOKEN = os.environ.get("GITHUB_TOKEN", "")
 
 # This site's public root (https://jit.example.org/). Mega-issues made outside a request
 # (manage.py megaissue, publish_megaissue) link each open item to its guide here; empty: no links.
 SITE_URL = os.environ.get("SITE_URL", "")
+#: Where this project's source code lives (the site's footer links it; empty: no link).
+SOURCE_REPOSITORY_URL = os.environ.get("SOURCE_REPOSITORY_URL", "")
 
 # Django REST framework (onboarding.api): session auth for the site, tokens for bots and scripts.
 REST_FRAMEWORK = {
