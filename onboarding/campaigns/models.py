@@ -70,6 +70,12 @@ class Task(models.Model):
     guide = models.TextField(
         blank=True, help_text="Step-by-step guide (Markdown) from analyzer.markdown.render_guide at the last scan."
     )
+    impact = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Share (0..1) of executed tier-1 instructions whose expansion contains the uop, "
+        "from a pystats file (analyzer.impact); null without execution counts.",
+    )
     last_snapshot = models.ForeignKey(
         "snapshots.Snapshot",
         null=True,
