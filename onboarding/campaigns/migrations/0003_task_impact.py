@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0002_task_guide'),
+        ("campaigns", "0002_task_guide"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='impact',
-            field=models.FloatField(blank=True, help_text='Share (0..1) of executed tier-1 instructions whose expansion contains the uop, from a pystats file (analyzer.impact); null without execution counts.', null=True),
+            model_name="task",
+            name="impact",
+            field=models.FloatField(
+                blank=True,
+                help_text="Share (0..1) of executed tier-1 instructions whose expansion contains the uop, from a pystats file (analyzer.impact); null without execution counts.",
+                null=True,
+            ),
         ),
     ]
