@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from analyzer.analysis import Analysis
 from analyzer.campaigns import Finding, get
-from analyzer.model import InstDef
+from analyzer.campaigns.base import definition_of
 
-__all__ = ["Conversion", "Shape", "closest_conversion", "conversions_between", "shape_of"]
+__all__ = ["Conversion", "Shape", "closest_conversion", "conversions_between", "shape_of", "worked_example"]
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,9 @@ class Shape:
 class Conversion:
     """A task that was ``todo`` in the older snapshot and ``done`` in the newer one.
 
-    ``before`` and ``after`` are the definition texts, ready to show side by side: for
-    ``refcount`` the uop, then in ``after`` the macros using it; for ``optimizer`` the uop's
-    bytecodes.c definition in the newer snapshot, then in ``after`` its new case in
-    optimizer_bytecodes.c.
+    ``before_text`` and ``after_text`` are ready to show side by side; the campaign's
+    ``example_texts`` hook decides what they hold (by default the definition before, then the
+    definition and the macros using it after).
     """
 
     campaign: str
@@ -41,13 +41,9 @@ class Conversion:
     shape: Shape
 
 
-def _definition(analysis: Analysis, finding: Finding) -> InstDef | None:
-    return analysis.ops.get(finding.uop) or analysis.insts.get(finding.uop)
-
-
 def shape_of(analysis: Analysis, finding: Finding) -> Shape:
     """The `Shape` of a finding's definition in ``analysis`` (zeros when it is not found)."""
-    uop = _definition(analysis, finding)
+    uop = definition_of(analysis, finding)
     if uop is None:
         return Shape(0, 0, 0, finding.family, 0)
     peeks = uop.stack.peeks()
@@ -61,22 +57,12 @@ def shape_of(analysis: Analysis, finding: Finding) -> Shape:
     )
 
 
-def _texts(analysis: Analysis, finding: Finding, *, with_macros: bool) -> str:
-    uop = _definition(analysis, finding)
-    if uop is None:
-        return ""
-    if finding.campaign == "optimizer" and with_macros:
-        # What the conversion added is the abstract-interpretation case, not a bytecodes.c change.
-        case = analysis.optimizer_cases.get(uop.name)
-        return analysis.definition_text(case, optimizer=True) if case is not None else ""
-    parts = [analysis.definition_text(uop)]
-    if with_macros:
-        parts += [analysis.definition_text(m) for m in analysis.macros_using(uop.name)]
-    return "\n\n".join(parts)
-
-
 def conversions_between(old: Analysis, new: Analysis, campaign: str) -> list[Conversion]:
-    """Tasks of ``campaign`` that went from ``todo`` in ``old`` to ``done`` in ``new``, by name."""
+    """Tasks of ``campaign`` that went from ``todo`` in ``old`` to ``done`` in ``new``, by name.
+
+    What each one shows comes from the campaign's ``example_texts`` hook
+    (``analyzer.campaigns.base``); its shape is the older definition's.
+    """
     spec = get(campaign)
     before = {f.name: f for f in spec.run(old).findings}
     found = []
@@ -84,26 +70,31 @@ def conversions_between(old: Analysis, new: Analysis, campaign: str) -> list[Con
         prior = before.get(after.name)
         if prior is None or (prior.status, after.status) != ("todo", "done"):
             continue
+        before_text, after_text = spec.example_texts(old, new, prior, after)
         found.append(
             Conversion(
                 campaign=campaign,
                 name=after.name,
                 before=prior,
                 after=after,
-                # For a new optimizer case, show the uop as the case sees it (the newer definition).
-                before_text=_texts(
-                    new if campaign == "optimizer" else old,
-                    after if campaign == "optimizer" else prior,
-                    with_macros=False,
-                ),
-                after_text=_texts(new, after, with_macros=True),
+                before_text=before_text,
+                after_text=after_text,
                 shape=shape_of(old, prior),
             )
         )
     return found
 
 
-def closest_conversion(finding: Finding, analysis: Analysis, conversions: list[Conversion]) -> Conversion | None:
+def worked_example(finding: Finding, analysis: Analysis, conversions: Sequence[Conversion]) -> Conversion | None:
+    """The worked example for ``finding``: the campaign's ``choose_example`` hook when it has one,
+    else `closest_conversion`."""
+    choose = get(finding.campaign).choose_example
+    if choose is not None:
+        return choose(finding, analysis, conversions)
+    return closest_conversion(finding, analysis, conversions)
+
+
+def closest_conversion(finding: Finding, analysis: Analysis, conversions: Sequence[Conversion]) -> Conversion | None:
     """The conversion most like ``finding`` (its shape in ``analysis``), or ``None`` if there are none.
 
     Distance: 3 per consumed input of difference, 3 per array input of difference, 1 per

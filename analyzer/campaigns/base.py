@@ -1,13 +1,71 @@
-"""What every campaign produces: `Finding`s with `Evidence`, and the `Campaign` record."""
+"""The campaign interface: what a campaign module defines, and what generic code asks of it.
+
+A campaign is one conversion effort modelled on a CPython mega-issue. Adding one is one
+module in ``analyzer/campaigns/`` that builds a `Campaign` and one line in the registry
+(``analyzer/campaigns/__init__.py``). Everything that differs between campaigns lives in
+the `Campaign` record; the Markdown renderer (``analyzer.markdown``), the history miner
+(``analyzer.history``), the Django site and the API only call its hooks and render or
+store what they return. They never test a campaign's slug.
+
+The contract, hook by hook (only ``slug``, ``title``, ``issue``, ``summary`` and ``find``
+are required; every other hook has a working default):
+
+``find(analysis) -> Iterable[Finding] | None``
+    The rules: one `Finding` per candidate definition, ``todo``/``done``/``not_applicable``,
+    with reasons, evidence and difficulty; ``None`` when the snapshot lacks what the
+    campaign needs (``unavailable`` then says why). Findings carry ``campaign=slug``.
+``guide_steps(finding, analysis) -> Sequence[GuideStep]``
+    The conversion plan of one ``todo`` finding, as data: the steps between "Find the
+    definition" and "Regenerate the generated cases" (for example "Change the stack
+    effect", "Release the references in every instruction that uses it", "Update the
+    optimizer"). The guide renderer numbers them and renders `Paragraph`/`Code` blocks.
+    Default: one step saying what the finding's summary says.
+``pr_verb``
+    The pull request title is ``"{issue}: {pr_verb} {name}"``.
+``how_to``
+    The middle items of the mega-issue's "How to contribute" list (after "claim it", before
+    "open a pull request"), as Markdown strings. Default: `DEFAULT_HOW_TO`.
+``intro``
+    The mega-issue's opening paragraph (default: ``summary``).
+``example_texts(old, new, before, after) -> (before_text, after_text)``
+    What the worked example of a conversion shows, given the older and newer analyses and
+    the finding in each: default, the definition in ``old`` and the definition plus the
+    macros using it in ``new`` (`default_example_texts`).
+``example_labels``
+    ``(lead, after_label)``: the guide says "`NAME` had the same shape and {lead}", shows the
+    before text, then ``after_label`` and the after text.
+``choose_example(finding, analysis, conversions) -> Conversion | None``
+    Which mined conversion is the worked example for a ``todo`` finding (default: the
+    nearest by shape, `analyzer.history.closest_conversion`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from analyzer.analysis import Analysis
+from analyzer.model import InstDef
 
-__all__ = ["DIFFICULTIES", "STATUSES", "Campaign", "CampaignResult", "Evidence", "Finding"]
+if TYPE_CHECKING:
+    from analyzer.history import Conversion
+
+__all__ = [
+    "DEFAULT_HOW_TO",
+    "DIFFICULTIES",
+    "STATUSES",
+    "Block",
+    "Campaign",
+    "CampaignResult",
+    "Code",
+    "Evidence",
+    "Finding",
+    "GuideStep",
+    "Paragraph",
+    "default_example_texts",
+    "definition_of",
+]
 
 #: Finding statuses: still to convert, converted, or nothing to convert.
 STATUSES = ("todo", "done", "not_applicable")
@@ -77,6 +135,63 @@ class Finding:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A block of Markdown text in a guide step (a sentence, a list item)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A fenced code block in a guide step; ``language`` is the fence's info string."""
+
+    text: str
+    language: str = "c"
+
+
+#: One block of a guide step.
+Block = Paragraph | Code
+
+
+@dataclass(frozen=True, slots=True)
+class GuideStep:
+    """One numbered step of a task's guide: ``### N. title`` followed by its blocks."""
+
+    title: str
+    blocks: tuple[Block, ...]
+
+
+#: "How to contribute" items between claiming a task and opening the pull request.
+DEFAULT_HOW_TO = (
+    "Read the task's guide there: it shows the definition, the target stack effect, every "
+    "macro to change and an already-converted example of the same shape.",
+    "Edit `Python/bytecodes.c` (and the case in `Python/optimizer_bytecodes.c` if there "
+    "is one), then run `make regen-cases` and rebuild with `./configure --enable-experimental-jit`.",
+    "Add or extend a test in `Lib/test/test_capi/test_opt.py` and run `./python -m test test_capi.test_opt`.",
+)
+
+
+def definition_of(analysis: Analysis, finding: Finding) -> InstDef | None:
+    """The ``op`` or ``inst`` definition named by ``finding.uop`` in ``analysis``, or ``None``."""
+    return analysis.ops.get(finding.uop) or analysis.insts.get(finding.uop)
+
+
+def default_example_texts(old: Analysis, new: Analysis, before: Finding, after: Finding) -> tuple[str, str]:
+    """A conversion shown as the definition in ``old``, then the definition and the macros
+    using it in ``new`` (empty text where a definition is missing)."""
+    was, now = definition_of(old, before), definition_of(new, after)
+    before_text = old.definition_text(was) if was is not None else ""
+    if now is None:
+        return before_text, ""
+    parts = [new.definition_text(now), *(new.definition_text(m) for m in new.macros_using(now.name))]
+    return before_text, "\n\n".join(parts)
+
+
+def _summary_step(finding: Finding, analysis: Analysis) -> Sequence[GuideStep]:
+    return (GuideStep("Change the definition", (Paragraph(finding.summary),)),)
+
+
 @dataclass(frozen=True)
 class CampaignResult:
     """A campaign's findings for one snapshot, sorted by name.
@@ -96,11 +211,9 @@ class CampaignResult:
 
 @dataclass(frozen=True)
 class Campaign:
-    """A conversion effort modelled on a CPython mega-issue.
-
-    ``find`` maps an `Analysis` to its findings; it returns ``None`` when the snapshot
-    cannot be judged (the reason goes in ``unavailable``'s result).
-    """
+    """A conversion effort modelled on a CPython mega-issue; the hooks are described in the
+    module docstring. ``find`` maps an `Analysis` to its findings, or ``None`` when the
+    snapshot cannot be judged (the result then carries ``unavailable`` as its note)."""
 
     slug: str
     title: str
@@ -109,6 +222,12 @@ class Campaign:
     find: Callable[[Analysis], Iterable[Finding] | None]
     unavailable: str = ""
     intro: str = ""
+    guide_steps: Callable[[Finding, Analysis], Sequence[GuideStep]] = _summary_step
+    pr_verb: str = "Convert"
+    how_to: tuple[str, ...] = DEFAULT_HOW_TO
+    example_texts: Callable[[Analysis, Analysis, Finding, Finding], tuple[str, str]] = default_example_texts
+    example_labels: tuple[str, str] = ("was converted between the two scanned snapshots. Before:", "After:")
+    choose_example: Callable[[Finding, Analysis, Sequence[Conversion]], Conversion | None] | None = None
 
     @property
     def issue_url(self) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Evidence
@@ -190,14 +190,16 @@ LONG_BODY = 25
 VERY_LONG_BODY = 60
 
 
-def difficulty_of(analysis: Analysis, uop: InstDef, *, campaign: str) -> tuple[str, tuple[str, ...]]:
+def difficulty_of(
+    analysis: Analysis, uop: InstDef, *, own: Sequence[tuple[int, str]] = ()
+) -> tuple[str, tuple[str, ...]]:
     """``(difficulty, reasons)`` from the code: inputs, arrays, escaping calls, users, length.
 
     Each reason names a fact a person can check in the definition. Scoring: +1 per input
     beyond the first (at most 2), +3 for an array input, +1 for escaping calls, +1 when
     more than one macro uses the uop, +1 for preprocessor conditionals in the body, +1/+2
-    for a body over 25/60 lines; for ``refcount`` +1 when an optimizer case must be
-    updated too, for ``optimizer`` +1 when the uop has outputs that are arrays.
+    for a body over 25/60 lines; then each ``(score, reason)`` of ``own``, the campaign's
+    own facts (the refcount campaign adds +1 when an optimizer case must change too).
     """
     score = 0
     reasons: list[str] = []
@@ -238,14 +240,8 @@ def difficulty_of(analysis: Analysis, uop: InstDef, *, campaign: str) -> tuple[s
     elif length > LONG_BODY:
         score += 1
         reasons.append(f"definition of {length} lines")
-    if campaign == "refcount" and uop.tier2_name in analysis.optimizer_cases:
-        score += 1
-        reasons.append(f"optimizer case `{uop.tier2_name}` must be updated to the new outputs")
-    if campaign == "refcount" and "tier1" in uop.annotations:
-        # Annotation `tier1` (DSL-NOTES.md section 4): tier 2 traces never contain it.
-        reasons.append("tier 1 only (`tier1`): JIT traces never run it, so converting it gains the JIT nothing")
-    if campaign == "optimizer" and any(o.is_array for o in uop.stack.outputs if not o.is_unused):
-        score += 1
-        reasons.append("array outputs: the case must create a symbol per element")
+    for points, reason in own:
+        score += points
+        reasons.append(reason)
     level = "easy" if score <= EASY_MAX else "medium" if score <= MEDIUM_MAX else "hard"
     return level, tuple(reasons)

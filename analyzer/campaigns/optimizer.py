@@ -16,11 +16,11 @@ import re
 from collections.abc import Iterator
 
 from analyzer.analysis import Analysis
-from analyzer.campaigns.base import Campaign, Evidence, Finding
+from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph, definition_of
 from analyzer.campaigns.common import definition_evidence, difficulty_of, family_name
 from analyzer.model import InstDef
 
-__all__ = ["CAMPAIGN", "emitted_by", "find"]
+__all__ = ["CAMPAIGN", "emitted_by", "example_texts", "find", "guide_steps", "nearest_case"]
 
 #: ``ADD_OP(_X, ...)`` or ``REPLACE_OP(this_instr, _X, ...)``: a case emitting another uop.
 _EMIT_RE = re.compile(r"\b(?:ADD_OP|REPLACE_OP)\s*\(\s*(?:this_instr\s*,\s*)?(_[A-Z0-9_]+)")
@@ -55,6 +55,13 @@ def emitted_by(analysis: Analysis) -> dict[str, list[str]]:
     return found
 
 
+def _difficulty_facts(uop: InstDef) -> list[tuple[int, str]]:
+    """The optimizer's own difficulty: +1 when the case must create a symbol per array element."""
+    if any(o.is_array for o in uop.stack.outputs if not o.is_unused):
+        return [(1, "array outputs: the case must create a symbol per element")]
+    return []
+
+
 def _findings(analysis: Analysis) -> Iterator[Finding]:
     cases = analysis.optimizer_cases
     emitters = emitted_by(analysis)
@@ -74,7 +81,7 @@ def _findings(analysis: Analysis) -> Iterator[Finding]:
         else:
             status = "todo"
             summary = f"`{uop.name}` has no case in optimizer_bytecodes.c; its outputs are unknown to the optimizer"
-        difficulty, reasons = difficulty_of(analysis, uop, campaign="optimizer")
+        difficulty, reasons = difficulty_of(analysis, uop, own=_difficulty_facts(uop))
         if status == "todo" and uop.name in emitters:
             by = ", ".join(f"`{name}`" for name in emitters[uop.name][:3])
             reasons += (
@@ -100,6 +107,84 @@ def _findings(analysis: Analysis) -> Iterator[Finding]:
         )
 
 
+def guide_steps(finding: Finding, analysis: Analysis) -> list[GuideStep]:
+    """One step: the case to add to optimizer_bytecodes.c, the instructions using the uop and the
+    nearest existing case of the same snapshot. Raises `KeyError` if ``finding.uop`` is undefined."""
+    uop = analysis.ops.get(finding.uop) or analysis.insts[finding.uop]
+    blocks: list[Paragraph | Code] = [
+        Paragraph(
+            "In `Python/optimizer_bytecodes.c`, between the BEGIN and END BYTECODES markers, add a case with the "
+            "same stack effect (names may differ; `unused` is fine for slots you do not touch):"
+        ),
+        Code(
+            f"op({uop.tier2_name}, {uop.stack}) {{\n    // set each output's symbol: sym_new_type(),"
+            " sym_new_const(), sym_new_not_null(), ...\n}"
+        ),
+        Paragraph(
+            "Use what the uop guarantees: a result type, a constant when the inputs are constants "
+            "(`REPLACE_OPCODE_IF_EVALUATES_PURE`), or a guard the optimizer can remove."
+        ),
+    ]
+    users = analysis.macros_using(uop.name)
+    if users:
+        blocks.append(Paragraph("Instructions that use it: " + ", ".join(f"`{m.name}`" for m in users) + "."))
+    near = nearest_case(analysis, uop)
+    if near is not None:
+        blocks += [
+            Paragraph(
+                f"The nearest existing case, for `{near.name}` (line {near.line} of `Python/optimizer_bytecodes.c`), "
+                "a uop of a similar shape:"
+            ),
+            Code(analysis.definition_text(near, optimizer=True)),
+        ]
+    return [GuideStep("Add the abstract-interpretation case", tuple(blocks))]
+
+
+def example_texts(old: Analysis, new: Analysis, before: Finding, after: Finding) -> tuple[str, str]:
+    """A conversion is the case added to optimizer_bytecodes.c: shown beside the uop as the case
+    sees it (its definition in ``new``), not as a change to bytecodes.c."""
+    uop = definition_of(new, after)
+    if uop is None:
+        return "", ""
+    case = new.optimizer_cases.get(uop.tier2_name)
+    return new.definition_text(uop), new.definition_text(case, optimizer=True) if case is not None else ""
+
+
+def nearest_case(analysis: Analysis, uop: InstDef) -> InstDef | None:
+    """The optimizer case of this snapshot whose uop is most like ``uop``, or ``None``.
+
+    Likeness: the leading words the names share (``_BINARY_OP_ADD_FLOAT`` for
+    ``_BINARY_OP_ADD_FLOAT_INPLACE``) count most, then the same number of inputs, array inputs
+    and outputs, then the closest body length; ties go to the shorter case, then by name.
+    """
+
+    def common_words(a: str, b: str) -> int:
+        n = 0
+        for x, y in zip(a.lstrip("_").split("_"), b.lstrip("_").split("_"), strict=False):
+            if x != y:
+                break
+            n += 1
+        return n
+
+    def shape(d: InstDef) -> tuple[int, int, int]:
+        named = d.stack.named_inputs()
+        return len(named), sum(1 for i in named if i.is_array), len(d.stack.outputs)
+
+    target = shape(uop)
+    best: tuple[tuple[float, int, str], InstDef] | None = None
+    for name, case in analysis.optimizer_cases.items():
+        other = analysis.ops.get(name)
+        if other is None or name == uop.name:
+            continue
+        d: float = max(0, 8 - 2 * common_words(name, uop.name))
+        d += sum(abs(a - b) for a, b in zip(shape(other), target, strict=True))
+        d += abs((other.end_line - other.line) - (uop.end_line - uop.line)) / 20
+        key = (d, case.end_line - case.line, name)
+        if best is None or key < best[0]:
+            best = (key, case)
+    return best[1] if best else None
+
+
 CAMPAIGN = Campaign(
     slug="optimizer",
     title="Better uop coverage in the JIT optimizer",
@@ -107,6 +192,13 @@ CAMPAIGN = Campaign(
     summary="Give every tier 2 uop an abstract-interpretation case in Python/optimizer_bytecodes.c.",
     find=find,
     unavailable="no Python/optimizer_bytecodes.c in this snapshot: coverage cannot be judged",
+    guide_steps=guide_steps,
+    pr_verb="Add an optimizer case for",
+    example_texts=example_texts,
+    example_labels=(
+        "got its case between the two scanned snapshots. The uop:",
+        "The case added to `Python/optimizer_bytecodes.c`:",
+    ),
     intro=(
         "The tier 2 optimizer walks each trace with an abstract interpreter defined in "
         "`Python/optimizer_bytecodes.c`. A uop without a case there gets a default that marks "

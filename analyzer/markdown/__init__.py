@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analyzer.markdown.guide import render_guide, target_stack_effect
+from analyzer.markdown.guide import render_guide
 from analyzer.markdown.megaissue import (
     CPYTHON_REPOSITORY,
     GITHUB_ISSUE_BODY_LIMIT,
@@ -19,6 +19,5 @@ __all__ = [
     "render_guide",
     "render_megaissue",
     "render_megaissue_parts",
-    "target_stack_effect",
     "task_id",
 ]

@@ -17,9 +17,9 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 from analyzer.analysis import Analysis, analyze
 from analyzer.campaigns import REGISTRY, CampaignResult, run_all
 from analyzer.campaigns.refcount import is_pop_top_family
+from analyzer.campaigns.refcount.plan import release_uops, target_stack_effect
 from analyzer.history import closest_conversion, conversions_between
 from analyzer.markdown import ClaimInfo, render_guide, render_megaissue, render_megaissue_parts
-from analyzer.markdown.guide import release_uops, target_stack_effect
 from analyzer.testopt import scan_test_opt
 from tests.conftest import CPYTHON_DIR, ROOT, SHARED_DIR, SNAPSHOTS
 

@@ -36,11 +36,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from analyzer.analysis import Analysis
-from analyzer.campaigns.base import Campaign, Evidence, Finding
+from analyzer.campaigns.base import Evidence, Finding
 from analyzer.campaigns.common import definition_evidence, difficulty_of, family_name
 from analyzer.model import InstDef, Macro
 
-__all__ = ["CAMPAIGN", "POP_TOP_FAMILY_RE", "RefcountFacts", "facts_of", "find"]
+__all__ = ["POP_TOP_FAMILY_RE", "RefcountFacts", "facts_of", "find", "is_pop_top_family"]
 
 #: Macro parts that release one reference each: POP_TOP, _POP_TOP and its typed variants
 #: (_POP_TOP_INT, _FLOAT, _UNICODE, _NOP, _OPARG). Not _POP_TOP_LOAD_CONST_INLINE*, which
@@ -211,6 +211,17 @@ def _variant_status(uop: InstDef, summary: str, done: set[str]) -> tuple[str, st
     return "done", (f"{summary}; tier 2 variant of converted `{base}`, whose macro's POP_TOP-family uops release them")
 
 
+def _difficulty_facts(analysis: Analysis, uop: InstDef) -> list[tuple[int, str]]:
+    """The refcount campaign's own difficulty: an optimizer case to update (+1), tier 1 only (0)."""
+    facts = []
+    if uop.tier2_name in analysis.optimizer_cases:
+        facts.append((1, f"optimizer case `{uop.tier2_name}` must be updated to the new outputs"))
+    if "tier1" in uop.annotations:
+        # Annotation `tier1` (DSL-NOTES.md section 4): tier 2 traces never contain it.
+        facts.append((0, "tier 1 only (`tier1`): JIT traces never run it, so converting it gains the JIT nothing"))
+    return facts
+
+
 def find(analysis: Analysis) -> Iterator[Finding]:
     """One finding per ``inst``/``op`` of bytecodes.c, named by task identity (see module doc)."""
     uops = [*analysis.insts.values(), *analysis.ops.values()]
@@ -244,7 +255,7 @@ def find(analysis: Analysis) -> Iterator[Finding]:
         evidence += facts[uop.name].releases
         if status == "done":
             evidence += facts[uop.name].forwards + extra + facts[uop.name].deaths
-        difficulty, reasons = difficulty_of(analysis, uop, campaign="refcount")
+        difficulty, reasons = difficulty_of(analysis, uop, own=_difficulty_facts(analysis, uop))
         macros = tuple(m.name for m in analysis.macros_using(uop.name))
         yield Finding(
             campaign="refcount",
@@ -271,20 +282,3 @@ def _unique(items: list[Evidence]) -> Iterator[Evidence]:
         if key not in seen:
             seen.add(key)
             yield e
-
-
-CAMPAIGN = Campaign(
-    slug="refcount",
-    title="Eliminate redundant refcounting in the JIT",
-    issue="gh-134584",
-    summary="Move decrefs out of uop bodies into POP_TOP-family uops that the optimizer can remove.",
-    find=find,
-    intro=(
-        "Many uops release (decref) their inputs inside their own C body. The tier 2 optimizer "
-        "cannot see those decrefs, so it cannot drop them even when it knows a value is borrowed, "
-        "immortal or a small int. Each task below changes one uop so that it hands its input "
-        "references back out as outputs (for example `(left, right -- res, l, r)`), and the "
-        "instructions that use it release them with explicit `POP_TOP`-family uops. The optimizer "
-        "then turns those into `_POP_TOP_NOP` (no code at all) or a typed, cheaper decref."
-    ),
-)
