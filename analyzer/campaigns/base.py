@@ -228,6 +228,9 @@ class Campaign:
     example_texts: Callable[[Analysis, Analysis, Finding, Finding], tuple[str, str]] = default_example_texts
     example_labels: tuple[str, str] = ("was converted between the two scanned snapshots. Before:", "After:")
     choose_example: Callable[[Finding, Analysis, Sequence[Conversion]], Conversion | None] | None = None
+    #: Follow-up issues whose pull requests belong to this campaign (``("gh-145866",)``): the
+    #: site links a pull request to the campaign by its issue (``onboarding.claims.matching``).
+    related_issues: tuple[str, ...] = ()
 
     @property
     def issue_url(self) -> str:

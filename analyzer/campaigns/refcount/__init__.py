@@ -14,6 +14,9 @@ CAMPAIGN = Campaign(
     slug="refcount",
     title="Eliminate redundant refcounting in the JIT",
     issue="gh-134584",
+    # Follow-ups that convert more ops the same way (their titles: "Convert X to leave its inputs
+    # on the stack to be cleaned up by _POP_TOP", "Eliminate redundant refcounting in the JIT from X").
+    related_issues=("gh-145866", "gh-148171", "gh-143995", "gh-144005", "gh-144007", "gh-144540"),
     summary="Move decrefs out of uop bodies into POP_TOP-family uops that the optimizer can remove.",
     find=find,
     guide_steps=plan.guide_steps,
