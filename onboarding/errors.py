@@ -5,6 +5,7 @@ Exception tree::
     ApplicationError              base class; ``message`` is safe to show to the person
     ├── ScanFailed                the analyzer rejected a snapshot; the Scan row says why
     ├── ScanNotRerunnable         only a failed scan, or one whose worker died, runs again
+    ├── BrokerUnavailable         the job queue (Celery's broker) cannot be reached; the row says so
     ├── PublishFailed             GitHub refused or could not take the mega-issue (rate limit, access, markers)
     ├── NotAllowed                the actor may not do this (not the claimant, not a maintainer)
     ├── ContributorError          no contributor profile can be made for this account
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 __all__ = [
     "ApplicationError",
+    "BrokerUnavailable",
     "ClaimError",
     "ClaimLimitReached",
     "ClaimNotActive",
@@ -61,6 +63,14 @@ class PublishFailed(ApplicationError):
 
 class ScanNotRerunnable(ApplicationError):
     """The scan succeeded, so there is nothing to run again (start a new scan instead)."""
+
+
+class BrokerUnavailable(ApplicationError):
+    """Queueing a job failed because the broker is unreachable (the API answers 503).
+
+    The row the job was for records it and stays retryable: a scan is ``failed`` with the
+    reason (re-run it), a webhook delivery stays ``received`` and a periodic job queues it again.
+    """
 
 
 class NotAllowed(ApplicationError):

@@ -82,6 +82,7 @@ _APPLICATION_ERRORS: dict[type[errors.ApplicationError], tuple[int, str | None]]
     errors.ContributorError: (status.HTTP_409_CONFLICT, None),
     errors.ScanFailed: (status.HTTP_409_CONFLICT, None),
     errors.ScanNotRerunnable: (status.HTTP_409_CONFLICT, None),
+    errors.BrokerUnavailable: (status.HTTP_503_SERVICE_UNAVAILABLE, None),
     errors.ApplicationError: (status.HTTP_400_BAD_REQUEST, None),
 }
 

@@ -39,6 +39,12 @@ class Claim(models.Model):
     )
     reason = models.CharField(max_length=300, blank=True)
     pr_url = models.URLField(blank=True, verbose_name="pull request URL")
+    flag = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why a maintainer should look at this claim (a scan found its task gone); empty when all is well.",
+    )
+    flagged_at = models.DateTimeField(null=True, blank=True, help_text="When the flag was raised.")
 
     class Meta:
         ordering = ["-claimed_at", "-pk"]
@@ -65,6 +71,7 @@ class ClaimEvent(models.Model):
         COMPLETED = "completed", "completed"
         PR_LINKED = "pr_linked", "pull request linked"
         REMINDED = "reminded", "reminded"
+        FLAGGED = "flagged", "flagged for a maintainer"
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -7,6 +7,7 @@ written for the person who asked; views show it and never fail with a 500.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
@@ -72,7 +73,11 @@ def claim_assign(*, task: Task, contributor: Contributor, by: AbstractBaseUser) 
 
 def _claim_open(*, task: Task, contributor: Contributor, actor: AbstractBaseUser, assigned: bool) -> Claim:
     with transaction.atomic():
-        task = Task.objects.select_for_update().select_related("campaign").get(pk=task.pk)
+        # Lock order: the contributor, then the task. The contributor's row lock serializes one
+        # person's claims (the cap is counted under it, whatever the campaigns); ``of=("self",)``
+        # locks only the task row, so claims on other tasks of the campaign do not wait.
+        Contributor.objects.select_for_update().get(pk=contributor.pk)
+        task = Task.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=task.pk)
         if task.status in _NOT_CLAIMABLE:
             raise TaskNotClaimable(_NOT_CLAIMABLE[task.status].format(task=task.name))
         active = Claim.objects.filter(task=task, status=Claim.Status.ACTIVE).select_related("contributor").first()
@@ -144,7 +149,7 @@ def claim_release(*, claim: Claim, actor: AbstractBaseUser, reason: str = "") ->
     The claimant or a maintainer may release. Raises `ClaimNotActive` and `NotAllowed`.
     """
     with transaction.atomic():
-        claim = Claim.objects.select_for_update().select_related("task", "contributor").get(pk=claim.pk)
+        claim = Claim.objects.select_for_update(of=("self",)).select_related("task", "contributor").get(pk=claim.pk)
         if not claim.is_active:
             raise ClaimNotActive(f"This claim on {claim.task.name} is already {claim.get_status_display()}.")
         _check_claimant_or_maintainer(claim=claim, actor=actor, action="release")
@@ -182,7 +187,7 @@ def claim_link_pull_request(*, claim: Claim, url: str, actor: AbstractBaseUser) 
     repo, number = match["repo"], int(match["number"])
     canonical = f"https://github.com/{repo}/pull/{number}"
     with transaction.atomic():
-        claim = Claim.objects.select_for_update().select_related("task", "contributor").get(pk=claim.pk)
+        claim = Claim.objects.select_for_update(of=("self",)).select_related("task", "contributor").get(pk=claim.pk)
         if not claim.is_active:
             raise ClaimNotActive(
                 f"This claim on {claim.task.name} is {claim.get_status_display()}; claim the task again."
@@ -232,6 +237,33 @@ def claims_close_for_tasks(*, outcomes: dict[int, tuple[str, str]], at: datetime
         ClaimEvent.objects.create(claim=claim, kind=kind, actor=None, at=at, note=reason)
         closed += 1
     return closed
+
+
+def claims_flag_for_tasks(*, reasons: dict[int, str], at: datetime) -> int:
+    """Flag the active claims of tasks a scan retired or found nothing to convert in; returns how many.
+
+    ``reasons`` maps a task id to what the scan found (``gone from <label>``). The claim stays
+    active (nothing a scan does drops a person's claim): ``flag`` says why a maintainer should
+    look, and a ``flagged`` event records it. Releasing it is the maintainer's decision.
+    """
+    flagged = 0
+    for claim in Claim.objects.filter(task_id__in=reasons, status=Claim.Status.ACTIVE).order_by("pk"):
+        note = f"the task is {reasons[claim.task_id]}; a maintainer should decide whether to release this claim"[:300]
+        claim.flag = note
+        claim.flagged_at = at
+        claim.save(update_fields=["flag", "flagged_at"])
+        ClaimEvent.objects.create(claim=claim, kind=ClaimEvent.Kind.FLAGGED, actor=None, at=at, note=note)
+        flagged += 1
+    return flagged
+
+
+def claims_unflag_for_tasks(*, task_ids: Iterable[int]) -> int:
+    """Clear the flag of active claims whose task a scan found again (the flagged event stays); how many."""
+    return (
+        Claim.objects.filter(task_id__in=list(task_ids), status=Claim.Status.ACTIVE)
+        .exclude(flag="")
+        .update(flag="", flagged_at=None)
+    )
 
 
 def _is_claimant(claim: Claim, actor: AbstractBaseUser) -> bool:

@@ -43,6 +43,11 @@ def contributor_for_user(*, user: AbstractBaseUser) -> Contributor:
         with transaction.atomic():
             contributor.save()
     except IntegrityError:
+        # Two first requests of one new user race to create the profile (two claims fired at
+        # once): the loser's insert waits for the winner's commit, then finds its row here.
+        mine = Contributor.objects.filter(user_id=user.pk).first()
+        if mine is not None:
+            return mine
         raise ContributorError(
             f"The GitHub handle @{handle} already belongs to another account; ask a maintainer to fix it."
         ) from None

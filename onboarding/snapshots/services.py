@@ -19,14 +19,14 @@ from django.utils import timezone
 
 from analyzer.analysis import Analysis, analyze
 from analyzer.campaigns import CampaignResult, Finding, run_all
-from analyzer.errors import AnalyzerError, DSLSyntaxError
+from analyzer.errors import AnalyzerError, Diagnostic, DSLSyntaxError
 from analyzer.gitinfo import tree_at_commit
 from analyzer.source import Source, SourceTree
 from onboarding.campaigns.guides import task_guides_build
 from onboarding.campaigns.models import Campaign, CampaignProgress, Task, TaskStatusChange
 from onboarding.campaigns.services import campaign_upsert
 from onboarding.claims.models import Claim
-from onboarding.claims.services import claims_close_for_tasks
+from onboarding.claims.services import claims_close_for_tasks, claims_flag_for_tasks, claims_unflag_for_tasks
 from onboarding.errors import ScanFailed
 from onboarding.snapshots.models import CPYTHON_REPOSITORY, Scan, Snapshot
 
@@ -36,6 +36,23 @@ Progress = Callable[[str, int], None]
 
 def _quiet(message: str, level: int) -> None:
     del message, level
+
+
+class AnalysisHasErrors(AnalyzerError):
+    """The analysis ran but its definitions contradict each other (the CLI's exit status 1).
+
+    Such a snapshot is never applied: tasks would be retired (and claims flagged) only because
+    a definition could not be read. ``diagnostics`` are the located model errors.
+    """
+
+    def __init__(self, diagnostics: tuple[Diagnostic, ...]) -> None:
+        shown = "\n".join(d.render() for d in diagnostics[:20])
+        more = f"\n… and {len(diagnostics) - 20} more" if len(diagnostics) > 20 else ""
+        super().__init__(
+            f"{len(diagnostics)} model error(s): the definitions contradict each other, so nothing was "
+            f"changed:\n{shown}{more}"
+        )
+        self.diagnostics = diagnostics
 
 
 def snapshot_default_label(*, path: str | Path, commit: str | None = None) -> str:
@@ -91,6 +108,8 @@ def scan_run(
     try:
         report(f"Analyzing {path} …", 1)
         analysis = analyze(path)
+        if analysis.errors:
+            raise AnalysisHasErrors(tuple(analysis.errors))
         counts = analysis.counts()
         report("Parsed " + ", ".join(f"{n} {kind}" for kind, n in counts.items()), 1)
         results = run_all(analysis)
@@ -111,7 +130,8 @@ def scan_run(
             snapshot, changes = _scan_apply(scan=scan, analysis=analysis, results=results, guides=guides, report=report)
     except AnalyzerError as exc:
         message = exc.render() if isinstance(exc, DSLSyntaxError) else str(exc)
-        _scan_finish(scan, started=started, status=Scan.Status.FAILED, error=message)
+        located = [d.to_dict() for d in exc.diagnostics] if isinstance(exc, AnalysisHasErrors) else []
+        _scan_finish(scan, started=started, status=Scan.Status.FAILED, error=message, warnings=located)
         report(f"Scan failed: {message}", 1)
         raise ScanFailed(f"The scan of {label} failed:\n{message}", extra={"scan_id": scan.pk}) from exc
     except BaseException as exc:
@@ -341,6 +361,14 @@ def _tasks_sync(
     updated: list[tuple[Task, list[str]]] = []
     history: list[tuple[Task, str, str, str]] = []
     closing: dict[str, tuple[str, str]] = {}
+    # Tasks with an active claim: a scan never drops a claim. When such a task disappears (or has
+    # nothing left to convert) the claim stays active and is flagged for a maintainer; when it
+    # reappears it goes back to its claimant and the flag is cleared.
+    claimed = set(
+        Claim.objects.filter(task__campaign=campaign, status=Claim.Status.ACTIVE).values_list("task_id", flat=True)
+    )
+    flagging: dict[int, str] = {}
+    unflagging: set[int] = set()
 
     def move(task: Task, target: str) -> None:
         reason = _reason(task.status, target, snapshot.label)
@@ -348,8 +376,10 @@ def _tasks_sync(
         history.append((task, task.status, target, reason))
         if target == Task.Status.DONE:
             closing[task.name] = (Claim.Status.COMPLETED, f"converted upstream in {snapshot.label}")
-        elif target in (Task.Status.NOT_APPLICABLE, Task.Status.RETIRED):
-            closing[task.name] = (Claim.Status.RELEASED, reason)
+        elif target in (Task.Status.NOT_APPLICABLE, Task.Status.RETIRED) and task.pk in claimed:
+            flagging[task.pk] = reason
+        elif target in Task.OPEN_STATUSES and task.pk in claimed:
+            unflagging.add(task.pk)
         if task.status == Task.Status.RETIRED:
             changes["revived"] += 1
         changes[f"to_{target}"] += 1
@@ -372,6 +402,8 @@ def _tasks_sync(
             task.last_snapshot = snapshot
             dirty.append("last_snapshot")
         target = _status_after(task.status, finding.status)
+        if target == Task.Status.TODO and task.status in Task.CLOSED_STATUSES and task.pk in claimed:
+            target = Task.Status.CLAIMED  # back to the claimant whose claim was kept
         if target != task.status:
             move(task, target)
             dirty.append("status")
@@ -391,6 +423,10 @@ def _tasks_sync(
     if closing:
         by_id = {existing[name].pk: outcome for name, outcome in closing.items()}
         changes["claims_closed"] += claims_close_for_tasks(outcomes=by_id, at=at)
+    if flagging:
+        changes["claims_flagged"] += claims_flag_for_tasks(reasons=flagging, at=at)
+    if unflagging:
+        changes["claims_unflagged"] += claims_unflag_for_tasks(task_ids=unflagging)
     changes["created"] += len(created)
     changes["updated"] += len(updated)
     changes["status_changes"] += len(history)

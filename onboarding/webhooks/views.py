@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -25,6 +26,7 @@ from onboarding.api.errors import (
 )
 from onboarding.webhooks.services import delivery_receive
 from onboarding.webhooks.signature import signature_is_valid
+from onboarding.webhooks.validation import payload_problem
 
 
 class RawBodyParser(BaseParser):
@@ -65,11 +67,18 @@ class GitHubWebhookView(APIView):
       ``GITHUB_WEBHOOK_SECRET``, compared in constant time. Missing: **401**; wrong, or no
       secret configured on this site: **403**. Nothing is stored either way.
     - ``X-GitHub-Event`` and ``X-GitHub-Delivery`` (the delivery's GUID): required, else **400**.
-    - Body: JSON (``application/json``) or a form with a ``payload`` field. Malformed: **400**.
+    - Body: JSON (``application/json``) or a form with a ``payload`` field. Malformed, nested
+      too deep, larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``, or signed but not of the shape
+      GitHub sends (``webhooks.validation``: a ``pull_request`` without a numeric ``number``,
+      an impossible ``merged_at``, an over-long ``action`` or ``repository.full_name``):
+      **400** with the reason; nothing is stored.
+    - Queueing the processing fails (broker unreachable): **503**; the delivery is stored and
+      a periodic job (``webhooks.jobs.deliveries_retry_job``) queues it again.
 
     Responses: **202** ``{"delivery", "event", "status", "duplicate": false}`` for a new
-    delivery (its processing is queued), **200** with ``"duplicate": true`` for a delivery
-    already received (a redelivery changes nothing). ``ping`` is answered with 202 and
+    delivery (its processing is queued) and for a redelivery of one whose processing failed
+    (it runs again), **200** with ``"duplicate": true`` for a delivery already received
+    (a redelivery changes nothing). ``ping`` is answered with 202 and
     recorded. No authentication and no throttling: the signature is the credential.
     """
 
@@ -102,7 +111,12 @@ class GitHubWebhookView(APIView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        body: bytes = request.body
+        try:
+            body: bytes = request.body
+        except RequestDataTooBig:
+            raise BadDelivery(
+                f"The body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes, the most this site reads."
+            ) from None
         secret = settings.GITHUB_WEBHOOK_SECRET
         if not secret:
             raise WebhookNotConfigured()
@@ -121,6 +135,11 @@ class GitHubWebhookView(APIView):
             payload = _payload(body, request.content_type or "")
         except (UnicodeDecodeError, ValueError):
             raise BadDelivery("The body is not valid JSON.") from None
+        except RecursionError:
+            raise BadDelivery("The body's JSON is nested too deep.") from None
+        problem = payload_problem(event, payload)
+        if problem is not None:
+            raise BadDelivery(f"The {event} payload is not usable: {problem}.")
         delivery, created = delivery_receive(delivery_id=delivery_id, event=event, payload=payload)
         data = {
             "delivery": delivery.delivery_id,

@@ -241,6 +241,7 @@ class TestDeliveryJob:
     ) -> None:
         payload = json.loads((shared_dir / "github-webhooks" / "pull_request.opened.json").read_text())
         payload["pull_request"]["title"] = "Convert `LOAD_FAST`"
+        payload["repository"]["full_name"] = "python/cpython"  # the one repository whose PRs move tasks
         task = make_task("LOAD_FAST", status=Task.Status.CLAIMED)
         Claim.objects.create(task=task, contributor=make_contributor("Codertocat"), claimed_at=timezone.now())
         with django_capture_on_commit_callbacks(execute=True):

@@ -179,8 +179,11 @@ def test_an_op_gone_upstream_is_retired_and_keeps_its_history(
     assert history[-1] == (Task.Status.RETIRED, "gone from 3.15a-2026-02")
     assert gone.last_snapshot.label == "3.15a-2025-08"
     if claim is not None:
+        # A scan never drops a person's claim: it stays active, flagged for a maintainer.
         claim.refresh_from_db()
-        assert claim.status == Claim.Status.RELEASED
+        assert claim.status == Claim.Status.ACTIVE
+        assert claim.flag.startswith("the task is gone from 3.15a-2026-02")
+        assert claim.events.filter(kind="flagged").count() == 1
 
 
 def test_a_retired_task_comes_back_when_its_op_reappears(scan_label: ScanLabel) -> None:

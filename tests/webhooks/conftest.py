@@ -38,7 +38,8 @@ def payload(payloads: Path) -> Callable[..., dict[str, Any]]:
 @pytest.fixture(autouse=True)
 def _secret() -> Iterator[None]:
     cache.clear()
-    with override_settings(GITHUB_WEBHOOK_SECRET=SECRET):
+    # The shared payloads come from GitHub's examples (Codertocat/Hello-World), the repository these tests watch.
+    with override_settings(GITHUB_WEBHOOK_SECRET=SECRET, GITHUB_WEBHOOK_REPOSITORY="Codertocat/Hello-World"):
         yield
 
 

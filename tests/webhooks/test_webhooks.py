@@ -75,7 +75,9 @@ class TestRealDelivery:
         )
 
         with (
-            override_settings(GITHUB_WEBHOOK_SECRET=meta["webhook_secret"]),
+            override_settings(
+                GITHUB_WEBHOOK_SECRET=meta["webhook_secret"], GITHUB_WEBHOOK_REPOSITORY="derekg1729/test-repo"
+            ),
             django_capture_on_commit_callbacks(execute=True),
         ):
             response = client.generic("POST", "/api/webhooks/github/", body, content_type="application/json", **headers)

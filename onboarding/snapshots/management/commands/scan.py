@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,11 @@ from onboarding.snapshots.services import scan_run
 
 
 def parse_date(value: str) -> dt.date:
+    """``--date``'s type: argparse turns `ArgumentTypeError` into a usage error (exit 2), not a traceback."""
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"--date {value!r} is not a date like 2026-02-14") from None
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-02-14") from None
 
 
 class Command(BaseCommand):
