@@ -12,7 +12,7 @@ from analyzer.analysis import Analysis, analyze
 from analyzer.campaigns import REGISTRY, CampaignResult, run_all
 from analyzer.errors import AnalyzerError, DSLSyntaxError
 from analyzer.gitinfo import checkout_head
-from analyzer.history import closest_conversion, conversions_between
+from analyzer.history import conversions_between, worked_example
 from analyzer.impact import read_pystats, with_impact
 from analyzer.markdown import render_guide, render_megaissue
 from analyzer.markdown.megaissue import ORDERS
@@ -137,7 +137,7 @@ def _print_guide(args: argparse.Namespace, analysis: Analysis, results: dict[str
         for finding in chosen:  # one per campaign the name is a task of
             example = None
             if older is not None:
-                example = closest_conversion(finding, analysis, conversions_between(older, analysis, finding.campaign))
+                example = worked_example(finding, analysis, conversions_between(older, analysis, finding.campaign))
             guides.append(
                 render_guide(
                     finding, analysis, commit=args.commit, tests=tests, example=example, repository=args.repository

@@ -8,7 +8,7 @@ from pathlib import Path
 from analyzer.analysis import Analysis, analyze, analyze_tree
 from analyzer.campaigns import CampaignResult
 from analyzer.errors import AnalyzerError
-from analyzer.history import Conversion, closest_conversion, conversions_between
+from analyzer.history import Conversion, conversions_between, worked_example
 from analyzer.markdown import CPYTHON_REPOSITORY, render_guide
 from analyzer.source import SourceTree
 from analyzer.testopt import TestOptIndex, scan_test_opt
@@ -41,7 +41,7 @@ def task_guides_build(
         for finding in result.findings:
             if finding.status not in ("todo", "done"):
                 continue
-            example = closest_conversion(finding, analysis, conversions) if finding.status == "todo" else None
+            example = worked_example(finding, analysis, conversions) if finding.status == "todo" else None
             guides[(slug, finding.name)] = render_guide(
                 finding, analysis, commit=commit, tests=tests, example=example, repository=repository
             )
