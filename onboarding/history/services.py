@@ -196,7 +196,7 @@ def _flips(
     """Compare each commit's statuses with the previous ones, campaign by campaign."""
     state: dict[str, dict[str, str]] = {}
     statuses, _ = result_of(baseline)
-    _advance(state, statuses)
+    list(_advance(state, statuses))  # sets the state from the parent's files; yields nothing
     flips: list[Flip] = []
     warnings: list[dict[str, Any]] = []
     for index, (commit, key) in enumerate(zip(commits, keys, strict=True), start=1):
