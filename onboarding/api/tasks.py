@@ -24,6 +24,8 @@ from onboarding.claims.selectors import claim_active_for_task
 from onboarding.claims.services import claim_assign, claim_create, claim_release
 from onboarding.contributors.selectors import contributor_get_by_handle
 from onboarding.contributors.services import contributor_for_user
+from onboarding.history.models import TaskFlip
+from onboarding.history.selectors import task_done_flip
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -77,11 +79,41 @@ class TaskDetailSerializer(TaskSerializer):
             "last_snapshot",
             "history",
             "guide",
+            "done_commit",
+            "done_at",
+            "done_pr",
         ]
 
     @extend_schema_field(StatusChangeSerializer(many=True))
     def get_history(self, task: Task) -> list[dict[str, Any]]:
         return StatusChangeSerializer(task_history(task=task), many=True).data  # type: ignore[return-value]
+
+    # Where the task was done upstream, from ``manage.py scan_history`` (null when no backfill
+    # saw it flip to done, or when a later commit reverted it).
+    done_commit = serializers.SerializerMethodField(help_text="Commit (40 hex) that made the task done, or null.")
+    done_at = serializers.SerializerMethodField(help_text="That commit's committer date, or null.")
+    done_pr = serializers.SerializerMethodField(help_text="The pull request number its message names, or null.")
+
+    def _done(self, task: Task) -> TaskFlip | None:
+        cache: dict[int, TaskFlip | None] = self.__dict__.setdefault("_done_flips", {})
+        if task.pk not in cache:
+            cache[task.pk] = task_done_flip(task=task)
+        return cache[task.pk]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_done_commit(self, task: Task) -> str | None:
+        flip = self._done(task)
+        return flip.commit if flip else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_done_at(self, task: Task) -> str | None:
+        flip = self._done(task)
+        return serializers.DateTimeField().to_representation(flip.committed_at) if flip else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_done_pr(self, task: Task) -> int | None:
+        flip = self._done(task)
+        return flip.pr_number if flip else None
 
 
 class ReleaseSerializer(serializers.Serializer):
@@ -108,7 +140,8 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
       hard), ``family``, ``claimed`` (yes/no), ``q`` (name or uop contains), ``page``,
       ``page_size``. A bad value is a **400** whose ``fields`` names the parameter.
     - ``GET /api/tasks/{id}/``: one task with its reasons, evidence, macros, definition
-      source and status history.
+      source and status history; ``done_commit``, ``done_at`` and ``done_pr`` say where it was
+      done upstream (from ``manage.py scan_history``; null when unknown or reverted).
     - ``POST /api/tasks/{id}/claim/``: claim it for yourself (**201**, the claim). **409**
       when it is done, retired or not applicable, already claimed, or you hold as many
       claims as allowed.
