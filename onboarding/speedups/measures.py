@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import pyperf
@@ -20,16 +20,22 @@ import pyperf
 # so tests pin our verdicts to the CLI's output on real files.
 from pyperf._compare import is_significant_benchs
 from pyperf._utils import geometric_mean as _pyperf_geometric_mean
+from pyperf._utils import is_significant as _pyperf_is_significant
 
 __all__ = [
     "NOISE_Z",
+    "OUTLIER_STDEVS",
     "RATIO_CONVENTION",
     "BenchmarkComparison",
+    "PublisherBenchmark",
+    "PublisherComparison",
     "benchmark_compare",
+    "format_publisher",
     "format_speedup",
     "geometric_mean",
     "geometric_mean_log_stderr",
     "noise_interval",
+    "publisher_compare",
     "pyperf_benchmark",
 ]
 
@@ -132,3 +138,121 @@ def _relative_stderr(bench: pyperf.Benchmark) -> float:
     if len(samples) < 2:
         return math.inf
     return statistics.stdev(samples) / (math.sqrt(len(samples)) * statistics.fmean(samples))
+
+
+#: bench_runner drops a value further than this many (population) standard deviations from its
+#: sample's mean before forming the ratios of a significant benchmark.
+OUTLIER_STDEVS = 2.0
+
+
+@dataclass(frozen=True)
+class PublisherBenchmark:
+    """One benchmark as bench_runner weighs it in its "overall geometric mean".
+
+    ``ratio`` is the mean of every pairwise ratio baseline value / candidate value after outlier
+    removal, for a benchmark pyperf's t-test finds significant; a benchmark that is not
+    significant enters the geometric mean as 1.00 (``ratio`` 1.0, ``significant`` False).
+    ``outliers`` counts the values dropped on both sides.
+    """
+
+    name: str
+    ratio: float
+    significant: bool
+    t_score: float | None
+    outliers: int
+
+
+@dataclass(frozen=True)
+class PublisherComparison:
+    """bench_runner's JIT-vs-default figure for one pair of runs, and what it left out and why."""
+
+    geometric_mean: float
+    benchmarks: tuple[PublisherBenchmark, ...]
+    left_out: tuple[tuple[str, str], ...]
+
+    @property
+    def text(self) -> str:
+        return format_publisher(self.geometric_mean)
+
+
+def publisher_compare(
+    pairs: Iterable[tuple[str, Sequence[float], Sequence[float]]], *, excluded: Collection[str] = ()
+) -> PublisherComparison | None:
+    """The geometric mean the way bench_runner publishes it, from (name, baseline values, candidate values).
+
+    Source: faster-cpython/bench_runner, ``bench_runner/result.py``,
+    ``BenchmarkComparison._get_combined_data`` and ``geometric_mean_float``. For each benchmark
+    the baseline has values for, the candidate has too and the runner does not exclude, and only
+    when both runs have the *same number* of values (pyperf's t-score needs equal samples):
+
+    1. with more than 3 values a side, pyperf's two-sample t-test at 95 %
+       (``pyperf._utils.is_significant``, the very function bench_runner calls); not
+       significant -> the benchmark counts as 1.00;
+    2. significant -> drop each side's values further than 2 population standard deviations
+       from its mean, then the ratio is the mean of all pairwise ratios baseline / candidate
+       (equal to mean(baseline) × mean(1 / candidate));
+    3. the figure is the product of the significant ratios to the power 1/N, N counting every
+       benchmark of step 0 (so the insignificant ones weigh as 1.00).
+
+    Returns None when no benchmark qualifies. Benchmarks left out are listed with the reason;
+    values too extreme to compute with (overflow) are left out, never a crash.
+    """
+    rows, left_out = [], []
+    excluded = set(excluded)
+    for name, baseline, candidate in pairs:
+        if not baseline:
+            continue
+        if name in excluded:
+            left_out.append((name, "excluded by the runner's bench_runner.toml"))
+            continue
+        if len(baseline) != len(candidate):
+            left_out.append((name, f"{len(baseline)} vs {len(candidate)} values: bench_runner compares equal counts"))
+            continue
+        try:
+            rows.append(_publisher_benchmark(name, list(baseline), list(candidate)))
+        except (OverflowError, ZeroDivisionError, ValueError):
+            left_out.append((name, "values too extreme to compute a ratio"))
+    if not rows:
+        return None
+    log_sum = math.fsum(math.log(row.ratio) for row in rows if row.significant)
+    return PublisherComparison(
+        geometric_mean=math.exp(log_sum / len(rows)), benchmarks=tuple(rows), left_out=tuple(left_out)
+    )
+
+
+def _publisher_benchmark(name: str, baseline: list[float], candidate: list[float]) -> PublisherBenchmark:
+    t_score: float | None = None
+    outliers = 0
+    if len(baseline) > 3 and len(candidate) > 3:
+        try:
+            significant, t_score = _pyperf_is_significant(baseline, candidate)
+        except ZeroDivisionError:  # no spread at all on either side: significant exactly when the means differ
+            significant = statistics.fmean(baseline) != statistics.fmean(candidate)
+        if not significant:
+            return PublisherBenchmark(name, 1.0, False, t_score, 0)
+        kept_baseline, kept_candidate = _without_outliers(baseline), _without_outliers(candidate)
+        outliers = len(baseline) - len(kept_baseline) + len(candidate) - len(kept_candidate)
+        baseline, candidate = kept_baseline, kept_candidate
+    ratio = statistics.fmean(baseline) * statistics.fmean([1.0 / value for value in candidate])
+    if not math.isfinite(ratio) or ratio <= 0:
+        raise ValueError(name)
+    return PublisherBenchmark(name, ratio, True, t_score, outliers)
+
+
+def _without_outliers(values: list[float]) -> list[float]:
+    mean = statistics.fmean(values)
+    limit = OUTLIER_STDEVS * statistics.pstdev(values)
+    kept = [value for value in values if abs(value - mean) < limit]
+    return kept or values  # all equal: nothing is an outlier
+
+
+def format_publisher(ratio: float) -> str:
+    """bench_runner's words for its geometric mean: ``1.073x faster``, ``1.063x slower`` (2 − g), ``not sig``.
+
+    Note the slower side is ``1 + (1 − g)``, not ``1 / g``: a 0.937 figure reads "1.063x slower".
+    """
+    if ratio == 1.0:
+        return "not sig"
+    if ratio > 1.0:
+        return f"{ratio:.3f}x faster"
+    return f"{1.0 + (1.0 - ratio):.3f}x slower"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
 
 from django.db import models
@@ -90,6 +91,18 @@ class BenchmarkRun(models.Model):
         return self.commit_date or self.started_at
 
     @property
+    def night(self) -> dt.date | None:
+        """bench_runner's date of the run: the commit date in the commit's own time zone (its folder name)."""
+        text = self.metadata.get("commit_date") if isinstance(self.metadata, dict) else None
+        if isinstance(text, str):
+            try:
+                return dt.date.fromisoformat(text[:10])
+            except ValueError:
+                pass
+        when = self.commit_date or self.started_at
+        return when.date() if when is not None else None
+
+    @property
     def commit_url(self) -> str:
         return f"https://github.com/python/cpython/commit/{self.commit_id}" if self.commit_id else ""
 
@@ -140,3 +153,29 @@ class ChangeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.title}"
+
+
+class ComparisonRecord(models.Model):
+    """A comparison of two runs, computed once from their raw values and kept (runs never change).
+
+    ``selection`` is ``""`` for all common benchmarks, else the one benchmark compared;
+    ``method`` is the version of the computation, so a changed method recomputes instead of
+    reading a stale record. ``data`` is `selectors.Comparison` as JSON (non-finite numbers as text).
+    """
+
+    baseline = models.ForeignKey(BenchmarkRun, on_delete=models.CASCADE, related_name="+")
+    candidate = models.ForeignKey(BenchmarkRun, on_delete=models.CASCADE, related_name="+")
+    selection = models.CharField(max_length=300, blank=True)
+    method = models.PositiveIntegerField()
+    data = models.JSONField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["baseline", "candidate", "selection", "method"], name="comparison_record_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.candidate_id} vs run {self.baseline_id} {self.selection}".strip()

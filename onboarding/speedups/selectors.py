@@ -10,7 +10,8 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import pyperf
 from django.db.models import Count, QuerySet
@@ -19,13 +20,16 @@ from onboarding.claims.models import PullRequest
 from onboarding.speedups.errors import NothingToCompare, RunsNotComparable
 from onboarding.speedups.measures import (
     BenchmarkComparison,
+    PublisherBenchmark,
+    PublisherComparison,
     benchmark_compare,
     geometric_mean,
     geometric_mean_log_stderr,
     noise_interval,
+    publisher_compare,
     pyperf_benchmark,
 )
-from onboarding.speedups.models import BenchmarkResult, BenchmarkRun
+from onboarding.speedups.models import BenchmarkResult, BenchmarkRun, ComparisonRecord
 
 __all__ = [
     "COMPARABILITY_FIELDS",
@@ -57,6 +61,11 @@ COMPARABILITY_FIELDS = (
 )
 
 
+#: The version of the comparison computation; stored `ComparisonRecord` rows of another version
+#: are recomputed. Raise it whenever `_comparison_compute` or what it calls changes its results.
+COMPARISON_METHOD = 1
+
+
 @dataclass(frozen=True)
 class Comparison:
     """A candidate run against a baseline run over the benchmarks both have (in the baseline's order).
@@ -77,6 +86,12 @@ class Comparison:
     only_in_baseline: tuple[str, ...]
     only_in_candidate: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    publisher: PublisherComparison | None = None
+
+    @property
+    def speedup(self) -> float:
+        """The figure the site plots: bench_runner's geometric mean when it has one, else pyperf's."""
+        return self.publisher.geometric_mean if self.publisher is not None else self.geometric_mean
 
     @property
     def significant_count(self) -> int:
@@ -86,6 +101,11 @@ class Comparison:
     def noise(self) -> tuple[float, float]:
         """The 95 % interval of the geometric mean (from the spread of per-process means)."""
         return noise_interval(self.geometric_mean, self.log_stderr)
+
+    @property
+    def speedup_noise(self) -> tuple[float, float]:
+        """The 95 % interval around `speedup`, with the same log standard error as `noise`."""
+        return noise_interval(self.speedup, self.log_stderr)
 
     def subset(self, names: Collection[str]) -> tuple[float, float]:
         """(geometric mean, its log standard error) over the named benchmarks only."""
@@ -231,6 +251,27 @@ def comparison_get(
             "knowingly, and it will be labelled as forced.",
             extra={"reasons": mismatches},
         )
+    selection = ",".join(sorted(names))[:300]
+    record = ComparisonRecord.objects.filter(
+        baseline=baseline, candidate=candidate, selection=selection, method=COMPARISON_METHOD
+    ).first()
+    if record is not None:
+        return _comparison_from_json(record.data, baseline=baseline, candidate=candidate)
+    comparison = _comparison_compute(baseline, candidate, names, mismatches)
+    # A derived record, not a change of state: the runs it is computed from never change.
+    ComparisonRecord.objects.get_or_create(
+        baseline=baseline,
+        candidate=candidate,
+        selection=selection,
+        method=COMPARISON_METHOD,
+        defaults={"data": _comparison_to_json(comparison)},
+    )
+    return comparison
+
+
+def _comparison_compute(
+    baseline: BenchmarkRun, candidate: BenchmarkRun, names: Collection[str], mismatches: list[str]
+) -> Comparison:
     left = _results(baseline, names)
     right = _results(candidate, names)
     benchmarks, notes = [], []
@@ -241,9 +282,24 @@ def comparison_get(
         if result.unit != other.unit:
             notes.append(f"{name} left out: its unit differs ({result.unit} vs {other.unit})")
             continue
-        benchmarks.append(benchmark_compare(baseline=_pyperf(result), candidate=_pyperf(other)))
+        try:
+            compared = benchmark_compare(baseline=_pyperf(result), candidate=_pyperf(other))
+        except (OverflowError, ZeroDivisionError, ValueError):
+            compared = None
+        if compared is None or not (math.isfinite(compared.ratio) and compared.ratio > 0):
+            notes.append(f"{name} left out: its values are too extreme to compare")
+            continue
+        benchmarks.append(compared)
     if not benchmarks:
         raise NothingToCompare(f"Runs {baseline.pk} and {candidate.pk} have no benchmark in common.")
+    publisher = publisher_compare(
+        (
+            (name, _flat(result.values), _flat(right[name].values))
+            for name, result in left.items()
+            if name in right and result.unit == right[name].unit
+        ),
+        excluded=set(baseline.excluded_benchmarks) | set(candidate.excluded_benchmarks),
+    )
     return Comparison(
         baseline=baseline,
         candidate=candidate,
@@ -255,6 +311,7 @@ def comparison_get(
         only_in_baseline=tuple(name for name in left if name not in right),
         only_in_candidate=tuple(name for name in right if name not in left),
         notes=tuple(notes),
+        publisher=publisher,
     )
 
 
@@ -384,6 +441,75 @@ def _results(run: BenchmarkRun, names: Collection[str]) -> dict[str, BenchmarkRe
     if names:
         results = results.filter(name__in=names)
     return {result.name: result for result in results.order_by("position")}
+
+
+def _number(value: float | None) -> float | str | None:
+    return value if value is None or math.isfinite(value) else repr(value)
+
+
+def _float(value: float | str | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _comparison_to_json(comparison: Comparison) -> dict[str, Any]:
+    publisher = comparison.publisher
+    return {
+        "benchmarks": [
+            {key: _number(value) if isinstance(value, float) else value for key, value in asdict(bench).items()}
+            for bench in comparison.benchmarks
+        ],
+        "geometric_mean": _number(comparison.geometric_mean),
+        "log_stderr": _number(comparison.log_stderr),
+        "forced": comparison.forced,
+        "mismatches": list(comparison.mismatches),
+        "only_in_baseline": list(comparison.only_in_baseline),
+        "only_in_candidate": list(comparison.only_in_candidate),
+        "notes": list(comparison.notes),
+        "publisher": None
+        if publisher is None
+        else {
+            "geometric_mean": publisher.geometric_mean,
+            "benchmarks": [
+                [row.name, row.ratio, row.significant, _number(row.t_score), row.outliers]
+                for row in publisher.benchmarks
+            ],
+            "left_out": [list(item) for item in publisher.left_out],
+        },
+    }
+
+
+def _comparison_from_json(data: dict[str, Any], *, baseline: BenchmarkRun, candidate: BenchmarkRun) -> Comparison:
+    floats = {"baseline_mean", "candidate_mean", "baseline_stdev", "candidate_stdev", "ratio", "t_score", "log_stderr"}
+    publisher = data["publisher"]
+    return Comparison(
+        baseline=baseline,
+        candidate=candidate,
+        benchmarks=tuple(
+            BenchmarkComparison(**{key: _float(value) if key in floats else value for key, value in bench.items()})
+            for bench in data["benchmarks"]
+        ),
+        geometric_mean=float(data["geometric_mean"]),
+        log_stderr=float(data["log_stderr"]),
+        forced=data["forced"],
+        mismatches=tuple(data["mismatches"]),
+        only_in_baseline=tuple(data["only_in_baseline"]),
+        only_in_candidate=tuple(data["only_in_candidate"]),
+        notes=tuple(data["notes"]),
+        publisher=None
+        if publisher is None
+        else PublisherComparison(
+            geometric_mean=publisher["geometric_mean"],
+            benchmarks=tuple(
+                PublisherBenchmark(name, ratio, significant, _float(t_score), outliers)
+                for name, ratio, significant, t_score, outliers in publisher["benchmarks"]
+            ),
+            left_out=tuple((name, why) for name, why in publisher["left_out"]),
+        ),
+    )
+
+
+def _flat(values: list[list[float]]) -> list[float]:
+    return [value for process in values for value in process]
 
 
 def _pyperf(result: BenchmarkResult) -> pyperf.Benchmark:

@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from onboarding.speedups.errors import BenchmarkFileInvalid
 from onboarding.speedups.layout import excluded_benchmarks_read, result_path_parse
+from onboarding.speedups.pyperf_files import BUILD_DEFAULT
+from onboarding.speedups.selectors import benchmark_run_builds, speedup_series
 from onboarding.speedups.services import benchmark_run_import
 
 #: What a directory argument imports, at any depth: pyperf's file names.
@@ -98,6 +100,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"{progress}Unchanged: {path} is already run {run.pk}")
         if verbosity and len(files) > 1:
             self.stdout.write(f"{created} created, {unchanged} unchanged, {len(failures)} not imported.")
+        if created:
+            # Compute (and keep) every pair's comparison now, so the pages only read them.
+            for build in benchmark_run_builds():
+                if build != BUILD_DEFAULT:
+                    speedup_series(baseline_build=BUILD_DEFAULT, candidate_build=build)
         if failures:
             raise CommandError(
                 f"{len(failures)} of {len(files)} files not imported:\n" + "\n".join(f"  {f}" for f in failures)
