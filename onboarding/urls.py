@@ -15,3 +15,8 @@ urlpatterns = [
     # Keep last: any other /api/ path gets a JSON 404 in the API's error shape.
     re_path(r"^api/", api_not_found),
 ]
+
+# The site's error pages; under /api/ they answer in the API's JSON error shape.
+handler404 = "onboarding.web.errors.page_not_found"
+handler403 = "onboarding.web.errors.permission_denied"
+handler500 = "onboarding.web.errors.server_error"

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.urls import reverse
 
 from onboarding.campaigns.filters import TaskFilter
 from onboarding.campaigns.models import Campaign, CampaignProgress, Task, TaskStatusChange
 from onboarding.claims.models import Claim
+from onboarding.contributors.models import Contributor
 from onboarding.snapshots.models import Snapshot
 
 
@@ -76,20 +77,73 @@ def snapshot_latest() -> Snapshot | None:
     return max(scanned, key=_snapshot_order) if scanned else None
 
 
-def task_list(*, filters: Mapping[str, Any] | None = None) -> TaskFilter:
+#: The task list's sort keys (``?sort=KEY``, ``-KEY`` for the reverse order) and their labels.
+TASK_SORTS = {
+    "name": "name",
+    "difficulty": "difficulty (easiest first), then impact",
+    "impact": "impact (largest first)",
+    "status": "status",
+    "claimed": "claimed by",
+}
+
+
+def task_has_impact() -> bool:
+    """Whether tasks carry an ``impact`` (share of executed instructions) in this schema."""
+    return any(f.name == "impact" for f in Task._meta.get_fields())
+
+
+def _ranked(field: str, values: list[str]) -> Case:
+    return Case(*(When(**{field: v}, then=Value(i)) for i, v in enumerate(values)), default=Value(len(values)))
+
+
+def task_sort_order(sort: str) -> list[Any]:
+    """``order_by`` terms for ``sort`` (a `TASK_SORTS` key, ``-`` prefix reverses); raises KeyError.
+
+    Difficulty ranks easy, medium, hard; status follows `Task.Status` order; impact sorts
+    largest first with tasks without impact data last; ties fall back to name, then campaign.
+    """
+    descending = sort.startswith("-")
+    key = sort.removeprefix("-")
+    if key not in TASK_SORTS:
+        raise KeyError(sort)
+    has_impact = task_has_impact()
+    impact = [F("impact").desc(nulls_last=True)] if has_impact else []
+    if key == "name":
+        primary: Any = F("name")
+    elif key == "difficulty":
+        primary = _ranked("difficulty", list(Task.Difficulty.values))
+    elif key == "status":
+        primary = _ranked("status", list(Task.Status.values))
+    elif key == "claimed":
+        primary = F("claimant")
+    elif has_impact:  # impact: largest first by default
+        descending = not descending
+        primary = F("impact")
+    else:
+        return ["name", "campaign__position"]
+    # Empty cells (unclaimed, no impact data) stay last in both directions.
+    primary = primary.desc(nulls_last=True) if descending else primary.asc(nulls_last=True)
+    extra = impact if key == "difficulty" else []
+    return [primary, *extra, "name", "campaign__position"]
+
+
+def task_list(
+    *, filters: Mapping[str, Any] | None = None, sort: str = "", claimed_by: Contributor | None = None
+) -> TaskFilter:
     """Tasks filtered by campaign, status, difficulty, family, claimed/unclaimed and name.
 
     Returns the bound `TaskFilter`: ``.qs`` holds the tasks (with ``claimant``, the active
     claim's GitHub handle, annotated) and ``.form`` the filter form with its errors.
+    ``sort`` is a `TASK_SORTS` key (``-`` prefix reverses; unknown keys raise KeyError; empty:
+    campaign, then name). ``claimed_by`` keeps the tasks that contributor holds an active claim on.
     """
     claimant = Claim.objects.filter(task=OuterRef("pk"), status=Claim.Status.ACTIVE).values(
         "contributor__github_handle"
     )[:1]
-    queryset = (
-        Task.objects.select_related("campaign")
-        .annotate(claimant=Subquery(claimant))
-        .order_by("campaign__position", "name")
-    )
+    queryset = Task.objects.select_related("campaign").annotate(claimant=Subquery(claimant))
+    if claimed_by is not None:
+        queryset = queryset.filter(claims__contributor=claimed_by, claims__status=Claim.Status.ACTIVE)
+    queryset = queryset.order_by(*task_sort_order(sort)) if sort else queryset.order_by("campaign__position", "name")
     return TaskFilter(filters if filters is not None else {}, queryset=queryset)
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
 from onboarding.campaigns.models import Task
@@ -34,3 +38,42 @@ def claim_list_active_for_contributor(*, contributor: Contributor) -> QuerySet[C
         .select_related("task", "task__campaign")
         .order_by("claimed_at")
     )
+
+
+@dataclass(frozen=True)
+class ClaimSchedule:
+    """When a claim was last active and when the reminder and expiry jobs will act on it.
+
+    ``reminded_at`` is the reminder already sent in the current quiet spell (``None`` if none);
+    ``remind_at`` when the next reminder is due (``None`` once reminded); ``expires_at`` the
+    earliest time the expiry job frees the task if nothing happens (`claims.expiry` rules:
+    ``CLAIMS_REMIND_AFTER_DAYS`` and ``CLAIMS_EXPIRE_AFTER_DAYS`` after the last activity,
+    and never sooner than their difference after the reminder). Jobs run every few hours, so
+    each happens at the first run after these times. All are aware datetimes (UTC).
+    """
+
+    last_activity: dt.datetime
+    reminded_at: dt.datetime | None
+    remind_at: dt.datetime | None
+    expires_at: dt.datetime
+
+
+def claim_schedule(claim: Claim) -> ClaimSchedule:
+    """The reminder and expiry times of an active claim (see `ClaimSchedule`)."""
+    from onboarding.claims.expiry import REMINDED, claim_last_activity
+
+    remind = dt.timedelta(days=settings.CLAIMS_REMIND_AFTER_DAYS)
+    expire = dt.timedelta(days=settings.CLAIMS_EXPIRE_AFTER_DAYS)
+    grace = max(expire - remind, dt.timedelta(0))
+    last = claim_last_activity(claim)
+    reminders = [e.at for e in claim.events.all() if e.kind == REMINDED and e.at >= last]
+    reminded_at = max(reminders) if reminders else None
+    remind_at = None if reminded_at else last + remind
+    expires_at = max(last + expire, (reminded_at or last + remind) + grace)
+    return ClaimSchedule(last_activity=last, reminded_at=reminded_at, remind_at=remind_at, expires_at=expires_at)
+
+
+def claim_list_active_with_schedule(*, contributor: Contributor) -> list[tuple[Claim, ClaimSchedule]]:
+    """The contributor's active claims, oldest first, each with its `ClaimSchedule`."""
+    claims = claim_list_active_for_contributor(contributor=contributor).prefetch_related("events", "pull_requests")
+    return [(claim, claim_schedule(claim)) for claim in claims]

@@ -10,10 +10,12 @@ from onboarding.campaigns.models import Task
 
 #: The pygments style; web/static/web/pygments.css is generated from it (see `pygments_css`).
 PYGMENTS_STYLE = "default"
+#: The style for dark mode; web/static/web/pygments-dark.css (see `pygments_css`).
+PYGMENTS_DARK_STYLE = "github-dark"
 
 
-def _formatter(**options: object) -> HtmlFormatter:  # type: ignore[type-arg]
-    return HtmlFormatter(style=PYGMENTS_STYLE, cssclass="highlight", wrapcode=True, **options)
+def _formatter(style: str = PYGMENTS_STYLE, **options: object) -> HtmlFormatter:  # type: ignore[type-arg]
+    return HtmlFormatter(style=style, cssclass="highlight", wrapcode=True, **options)
 
 
 def highlight_definition(task: Task) -> str:
@@ -31,6 +33,10 @@ def highlight_definition(task: Task) -> str:
     return str(highlight(task.definition, CLexer(), formatter))
 
 
-def pygments_css() -> str:
-    """The stylesheet for `highlight_definition`'s HTML (regenerate pygments.css with it)."""
-    return str(_formatter().get_style_defs(".highlight"))
+def pygments_css(*, dark: bool = False) -> str:
+    """The stylesheet for `highlight_definition`'s HTML (regenerate pygments.css with it).
+
+    ``dark=True`` gives the dark-mode sheet (pygments-dark.css, loaded for
+    ``prefers-color-scheme: dark``).
+    """
+    return str(_formatter(PYGMENTS_DARK_STYLE if dark else PYGMENTS_STYLE).get_style_defs(".highlight"))

@@ -11,13 +11,15 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.campaigns.models import Campaign, Task
 from onboarding.campaigns.selectors import (
+    TASK_SORTS,
     campaign_counts,
     campaign_list,
     campaign_megaissue,
@@ -26,6 +28,7 @@ from onboarding.campaigns.selectors import (
     campaign_todo_by_difficulty,
     snapshot_latest,
     task_get,
+    task_has_impact,
     task_history,
 )
 from onboarding.campaigns.selectors import (
@@ -35,6 +38,7 @@ from onboarding.claims.models import Claim
 from onboarding.claims.selectors import (
     claim_active_for_task,
     claim_list_active_for_contributor,
+    claim_list_active_with_schedule,
     claim_list_for_task,
 )
 from onboarding.claims.services import claim_assign, claim_create, claim_link_pull_request
@@ -131,13 +135,55 @@ def campaign_megaissue_download(request: HttpRequest, slug: str) -> HttpResponse
     return response
 
 
+#: Where "Find a task" lands: open, unclaimed tasks, easiest first (then by impact when loaded).
+FIND_A_TASK_QUERY = "status=todo&claimed=no&sort=difficulty"
+
+
+@require_GET
+def find_task(request: HttpRequest) -> HttpResponseRedirect:
+    return redirect(f"{reverse('web:tasks')}?{FIND_A_TASK_QUERY}")
+
+
+def _sort_links(request: HttpRequest, current: str) -> list[dict[str, object]]:
+    """One link per sortable column: clicking the sorted column reverses it."""
+    links = []
+    for key, label in TASK_SORTS.items():
+        if key == "impact" and not task_has_impact():
+            continue
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["sort"] = f"-{key}" if current == key else key
+        state = "ascending" if current == key else "descending" if current == f"-{key}" else ""
+        links.append({"key": key, "label": label, "query": query.urlencode(), "state": state})
+    return links
+
+
 @require_GET
 def task_list(request: HttpRequest) -> HttpResponse:
-    filterset = task_list_select(filters=request.GET)
-    if not filterset.is_valid():
-        return render(request, "web/task_list.html", {"filter": filterset, "page_obj": None}, status=400)
-    page = Paginator(filterset.qs, TASKS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "web/task_list.html", {"filter": filterset, "page_obj": page})
+    sort = request.GET.get("sort", "")
+    mine = request.GET.get("mine") == "1"
+    contributor = contributor_get_for_user(user=request.user) if mine else None
+    context: dict[str, object] = {"sort": sort, "mine": mine, "page_obj": None}
+    errors = []
+    if sort and sort.removeprefix("-") not in TASK_SORTS:
+        errors.append(f"Unknown sort {sort!r}; sort by one of: {', '.join(TASK_SORTS)}.")
+        sort = ""
+    if mine and contributor is None:
+        errors.append("Sign in to see the tasks you claimed.")
+    filterset = task_list_select(filters=request.GET, sort=sort, claimed_by=contributor)
+    context.update(filter=filterset, errors=errors, sort_links={s["key"]: s for s in _sort_links(request, sort)})
+    if errors or not filterset.is_valid():
+        return render(request, "web/task_list.html", context, status=400)
+    context["page_obj"] = Paginator(filterset.qs, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "web/task_list.html", context)
+
+
+@login_required
+@require_GET
+def my_claims(request: HttpRequest) -> HttpResponse:
+    contributor = contributor_get_for_user(user=request.user)
+    rows = claim_list_active_with_schedule(contributor=contributor) if contributor else []
+    return render(request, "web/my_claims.html", {"rows": rows, "contributor": contributor})
 
 
 @require_GET
@@ -233,3 +279,9 @@ def claim_pull_request(request: HttpRequest, pk: int) -> HttpResponseRedirect:
 def scan_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(scan_list_select(), 25).get_page(request.GET.get("page"))
     return render(request, "web/scan_list.html", {"page_obj": page})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico`` for clients that ask for it by name: the site's SVG icon."""
+    return HttpResponsePermanentRedirect(static("web/favicon.svg"))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django import template
+from django.conf import settings
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -27,3 +29,20 @@ def breakable(name: str) -> SafeString:
     table cell instead of mid-word; copying the text gives the name unchanged.
     """
     return mark_safe("_<wbr>".join(escape(part) for part in str(name).split("_")))
+
+
+@register.simple_tag
+def source_repository_url() -> str:
+    """The project's source repository (``settings.SOURCE_REPOSITORY_URL``), or ``""`` when unset."""
+    return str(getattr(settings, "SOURCE_REPOSITORY_URL", ""))
+
+
+@register.filter
+def timeuntil_or_ago(when: object) -> str:
+    """``"in 3 days"`` for a future datetime, ``"2 hours ago"`` for a past one (Django's timesince)."""
+    from django.utils import timezone
+    from django.utils.timesince import timesince, timeuntil
+
+    if not isinstance(when, dt.datetime):
+        return ""
+    return f"in {timeuntil(when)}" if when > timezone.now() else f"{timesince(when)} ago"

@@ -1,0 +1,184 @@
+"""Throughput of the site's main pages against its own 404 page, gunicorn (2 workers) + wrk, one run.
+
+Usage: ``python benchmarks/bench_pages.py [--db PATH] [--duration SECONDS] [--connections N]``.
+
+Builds (once) a SQLite database holding the demo data, the same as ``make demo``: the demo
+users, every shared snapshot of CPython's main scanned oldest first, the seeded demo
+contributions and the real pyperf results. Then it starts ``gunicorn onboarding.wsgi`` with
+2 workers (``DEBUG`` off), warms each page once, and runs ``wrk`` against each URL in turn:
+the 404 page of the same app first (the baseline: the routing, middleware and template cost
+of a page that reads nothing), then every main page. It prints requests per second for each
+and the ratio to the 404 page; the target is a ratio of at least 0.50 for each main page
+(issue 15, item 5). Pages are fetched anonymously (no session), as most visitors see them.
+
+Needs ``wrk`` (``apt-get install wrk``). Exit status 0 when every main page meets the
+target, 1 otherwise, 2 when a tool or the data is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("JIT_SHARED_DIR", ROOT.parent / "shared"))
+PYTHON = sys.executable
+TARGET_RATIO = 0.50
+REQUESTS_RE = re.compile(r"Requests/sec:\s+([\d.]+)")
+NON_2XX_RE = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+
+
+def _env(db: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"sqlite:///{db}",
+        DJANGO_SETTINGS_MODULE="onboarding.settings.base",
+        DJANGO_DEBUG="0",
+        JIT_SHARED_DIR=str(SHARED),
+        LOG_LEVEL="ERROR",
+    )
+    return env
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    print("  manage.py", " ".join(args), flush=True)
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def build_database(db: Path) -> None:
+    """The demo data (`make demo-data`) in ``db``; a no-op when the file exists."""
+    if db.exists():
+        return
+    print(f"Building the demo database in {db} (once)", flush=True)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    partial = db.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    env = _env(partial)
+    _manage(env, "migrate", "--noinput")
+    _manage(env, "loaddata", "fixtures/users.json")
+    _manage(env, "scan_snapshots", "fixtures/snapshots.json", "--root", str(SHARED / "cpython"))
+    _manage(env, "seed_demo_contributions")
+    _manage(
+        env,
+        "import_benchmarks",
+        str(SHARED / "benchmarks" / "pyperf-jit"),
+        str(SHARED / "benchmarks" / "pyperf"),
+    )
+    partial.rename(db)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
+    for _ in range(200):
+        if server.poll() is not None:
+            raise SystemExit("gunicorn exited while starting; run it by hand to see why")
+        try:
+            _get(base + "/favicon.ico")
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("gunicorn did not answer within 20 s")
+
+
+def _main_pages(base: str) -> dict[str, str]:
+    status, body = _get(base + "/api/tasks/?status=todo&page_size=1")
+    if status != 200 or not json.loads(body).get("results"):
+        raise SystemExit(f"no task in the benchmark database (GET /api/tasks/ answered {status})")
+    task = json.loads(body)["results"][0]
+    return {
+        "dashboard": "/",
+        "task list": "/tasks/",
+        "task page": f"/tasks/{task['campaign']}/{task['name']}/",
+        "leaderboard": "/leaderboard/",
+        "speedups overview": "/speedups/",
+    }
+
+
+def _wrk(url: str, *, duration: int, connections: int) -> tuple[float, int]:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    match = REQUESTS_RE.search(out)
+    if match is None:
+        raise SystemExit(f"wrk printed no Requests/sec for {url}:\n{out}")
+    errors = NON_2XX_RE.search(out)
+    return float(match.group(1)), int(errors.group(1)) if errors else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=ROOT / "var" / "bench-pages.sqlite3", help="demo database")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per page (default 10)")
+    parser.add_argument("--connections", type=int, default=4, help="wrk connections (default 4)")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("error: wrk is missing; install it with `apt-get install wrk`", file=sys.stderr)
+        return 2
+    if not (SHARED / "cpython").is_dir():
+        print(f"error: no shared snapshots in {SHARED / 'cpython'}; set JIT_SHARED_DIR", file=sys.stderr)
+        return 2
+    db = args.db.resolve()
+    build_database(db)
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = _env(db)
+    env["ALLOWED_HOSTS"] = "127.0.0.1"
+    gunicorn = Path(PYTHON).with_name("gunicorn")
+    server = subprocess.Popen(
+        [str(gunicorn), "onboarding.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        _wait_until_up(base, server)
+        pages = {"404 page (baseline)": "/no-such-page/", **_main_pages(base)}
+        for path in pages.values():  # warm both workers (imports, first queries, caches)
+            for _ in range(4):
+                _get(base + path)
+        results: dict[str, float] = {}
+        print(f"\n{'page':<22} {'path':<44} {'req/s':>9} {'ratio':>7}")
+        for label, path in pages.items():
+            rate, non_2xx = _wrk(base + path, duration=args.duration, connections=args.connections)
+            results[label] = rate
+            baseline = results["404 page (baseline)"]
+            note = "" if label.startswith("404") or non_2xx == 0 else f"  ({non_2xx} non-2xx answers!)"
+            print(f"{label:<22} {path:<44} {rate:>9.1f} {rate / baseline:>7.3f}{note}", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    baseline = results["404 page (baseline)"]
+    slow = [label for label, rate in results.items() if rate / baseline < TARGET_RATIO]
+    print(f"\nTarget: every main page at {TARGET_RATIO:.2f} or more of the 404 page's throughput.")
+    print("All pages meet it." if not slow else "Below target: " + ", ".join(slow))
+    return 0 if not slow else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""Whole-page caching for anonymous visitors that is never stale after a write.
+
+**Invalidation.** Every ``INSERT``, ``UPDATE`` or ``DELETE`` on a table of the site's data
+(any model of an ``onboarding.*`` app, their many-to-many tables, and ``auth_user``) bumps
+the one row of `SiteDataVersion` *in the same transaction*, through a database execute
+wrapper installed on every connection. Scans, claims, pull requests, webhook deliveries,
+benchmark imports, the admin and bulk ``update()`` calls all go through it; no code path
+has to remember to invalidate. Readers see the new version exactly when they see the new
+data (the row commits or rolls back with it), so a page cached under an old version is
+never served after the write commits; rolled-back writes change nothing.
+
+**Caching.** `PageCacheMiddleware` keeps the HTML of a ``GET`` answered ``200`` to an
+anonymous visitor, keyed by (data version, host, path and query, ``HX-Request``), for
+`PAGE_CACHE_SECONDS` (relative times such as a claim's age still move on). It skips signed-in
+people (their pages show their claims and forms), requests carrying flash messages, responses
+that set a cookie or use a CSRF token, and ``/api/``, ``/admin/``, ``/accounts/`` and
+``/static/``. The cache is ``django.core.cache.cache`` (the ``default`` alias); per-process
+caches are fine because the version lives in the database.
+
+The cost of a hit is one primary-key ``SELECT`` and one cache read. The cost of a write is
+one extra upsert statement per write statement (on PostgreSQL the version row stays locked
+until the writing transaction ends, so concurrent writers queue behind each other).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from django.apps import apps
+from django.contrib import messages
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.http import HttpRequest, HttpResponse
+
+__all__ = [
+    "PAGE_CACHE_SECONDS",
+    "PageCacheMiddleware",
+    "data_version",
+    "install_write_tracking",
+    "tracked_tables",
+]
+
+#: How long a cached page is served at most, in seconds, even without writes.
+PAGE_CACHE_SECONDS = 300
+#: Path prefixes never cached.
+UNCACHED_PREFIXES = ("/api/", "/admin/", "/accounts/", "/static/")
+VERSION_TABLE = "web_sitedataversion"
+_WRITE_RE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+["`]?(\w+)', re.IGNORECASE)
+_BUMP_SQL = (
+    f"INSERT INTO {VERSION_TABLE} (id, version, epoch) VALUES (1, 1, %s) "
+    f"ON CONFLICT (id) DO UPDATE SET version = {VERSION_TABLE}.version + 1"
+)
+_tables: frozenset[str] | None = None
+#: Whether the version table is known to exist (a database not migrated yet has none).
+_table_ready = False
+#: Set while ``migrate`` runs: the version table may not exist yet, and nothing is cached then.
+_migrating = False
+
+
+def tracked_tables() -> frozenset[str]:
+    """Tables whose writes bump the version: every ``onboarding.*`` model's (and M2M) table, and ``auth_user``."""
+    global _tables
+    if _tables is None:
+        names = {
+            model._meta.db_table
+            for model in apps.get_models(include_auto_created=True)
+            if model.__module__.startswith("onboarding.") and model._meta.db_table != VERSION_TABLE
+        }
+        names.add(apps.get_model("auth", "User")._meta.db_table)
+        _tables = frozenset(names)
+    return _tables
+
+
+def _version_table_ready(connection: BaseDatabaseWrapper) -> bool:
+    global _table_ready
+    if not _table_ready:
+        _table_ready = VERSION_TABLE in connection.introspection.table_names()
+    return _table_ready
+
+
+def _bump(connection: BaseDatabaseWrapper) -> None:
+    if not _version_table_ready(connection):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_BUMP_SQL, [secrets.token_hex(16)])
+
+
+def _track_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    result = execute(sql, params, many, context)
+    if not _migrating:
+        match = _WRITE_RE.match(sql)
+        if match is not None and match.group(1) in tracked_tables():
+            _bump(context["connection"])
+    return result
+
+
+def install_write_tracking(*, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
+    """``connection_created`` receiver: add the write-tracking execute wrapper once per connection."""
+    if _track_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_track_writes)
+
+
+def migration_started(**kwargs: object) -> None:
+    """``pre_migrate`` receiver: stop tracking (the version table may not exist yet)."""
+    global _migrating
+    _migrating = True
+
+
+def migration_finished(**kwargs: object) -> None:
+    """``post_migrate`` receiver: track writes again."""
+    global _migrating
+    _migrating = False
+
+
+def data_version(using: str = DEFAULT_DB_ALIAS) -> str | None:
+    """``"<epoch>.<version>"`` of the data as this connection sees it, or ``None`` (no row yet, or migrating)."""
+    connection = connections[using]
+    if _migrating or not _version_table_ready(connection):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT epoch, version FROM {VERSION_TABLE} WHERE id = 1")
+        row = cursor.fetchone()
+    return None if row is None else f"{row[0]}.{row[1]}"
+
+
+class PageCacheMiddleware:
+    """Serve anonymous ``GET`` pages from the cache until the data changes (see the module docstring).
+
+    Place it after the authentication and message middleware. Responses say
+    ``X-Page-Cache: hit`` or ``miss`` when the page was cacheable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not self._cacheable_request(request):
+            return self.get_response(request)
+        version = data_version()
+        if version is None:
+            return self.get_response(request)
+        where = f"{request.get_host()}{request.get_full_path()}|{request.headers.get('HX-Request', '')}"
+        key = f"page:{version}:{hashlib.sha256(where.encode()).hexdigest()}"
+        hit = cache.get(key)
+        if hit is not None:
+            content, content_type = hit
+            response = HttpResponse(content, content_type=content_type)
+            response["X-Page-Cache"] = "hit"
+            return response
+        response = self.get_response(request)
+        if self._cacheable_response(request, response):
+            cache.set(key, (response.content, response["Content-Type"]), PAGE_CACHE_SECONDS)
+            response["X-Page-Cache"] = "miss"
+        return response
+
+    @staticmethod
+    def _cacheable_request(request: HttpRequest) -> bool:
+        if request.method != "GET" or request.path.startswith(UNCACHED_PREFIXES):
+            return False
+        if request.user.is_authenticated:
+            return False
+        return len(messages.get_messages(request)) == 0
+
+    @staticmethod
+    def _cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+            and not response.cookies
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and not request.session.modified
+        )
