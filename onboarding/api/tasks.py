@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, F, QuerySet, Value, When
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import permissions, serializers, status, viewsets
+from rest_framework import filters, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -47,6 +47,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "file",
             "line",
             "end_line",
+            "impact",
             "claimant",
         ]
 
@@ -131,14 +132,70 @@ class _SelectorFilterBackend(DjangoFilterBackend):
         return queryset
 
 
+#: ``?ordering=`` keys of the task list (``-KEY`` reverses): impact largest first, difficulty
+#: easiest first (then impact), name A to Z. Tasks without impact data come last either way.
+TASK_ORDERINGS = ("impact", "difficulty", "name")
+
+
+def task_ordering(value: str) -> list[Any]:
+    """``order_by`` terms for an ``ordering`` value (`TASK_ORDERINGS`, ``-`` prefix); raises KeyError."""
+    reverse = value.startswith("-")
+    key = value.removeprefix("-")
+    if key not in TASK_ORDERINGS:
+        raise KeyError(value)
+    rank = Case(
+        *(When(difficulty=d, then=Value(i)) for i, d in enumerate(Task.Difficulty.values)),
+        default=Value(len(Task.Difficulty.values)),
+    )
+    impact_desc = F("impact").desc(nulls_last=True)
+    if key == "impact":
+        terms = [F("impact").asc(nulls_last=True) if reverse else impact_desc, rank.asc()]
+    elif key == "difficulty":
+        terms = [rank.desc() if reverse else rank.asc(), impact_desc]
+    else:
+        terms = [F("name").desc() if reverse else F("name").asc()]
+    return [*terms, "name", "campaign__position", "pk"]
+
+
+class _TaskOrderingBackend(filters.BaseFilterBackend):
+    """``?ordering=impact|difficulty|name`` (``-`` reverses) on the task list; a bad value is a 400."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: APIView) -> QuerySet[Any]:
+        value = request.query_params.get("ordering", "")
+        if getattr(view, "action", None) != "list" or not value:
+            return queryset
+        try:
+            return queryset.order_by(*task_ordering(value))
+        except KeyError:
+            known = ", ".join(f"{k}, -{k}" for k in TASK_ORDERINGS)
+            raise ValidationError({"ordering": [f"Unknown ordering {value!r}; use one of {known}."]}) from None
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": "ordering",
+                "required": False,
+                "in": "query",
+                "description": "Sort the list: `impact` (share of executed instructions, largest first), "
+                "`difficulty` (easiest first, then impact) or `name`; a `-` prefix reverses. Tasks without "
+                "impact data come last. Default: campaign, then name.",
+                "schema": {"type": "string", "enum": [*TASK_ORDERINGS, *(f"-{k}" for k in TASK_ORDERINGS)]},
+            }
+        ]
+
+
 class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     """Tasks: one instruction or uop to convert in a campaign.
 
     - ``GET /api/tasks/``: tasks by campaign order and name. Query parameters (django-filter):
       ``campaign`` (slug), ``status`` (todo, claimed, in_review, done, not_applicable,
       retired, or ``any``; default: open and done tasks), ``difficulty`` (easy, medium,
-      hard), ``family``, ``claimed`` (yes/no), ``q`` (name or uop contains), ``page``,
-      ``page_size``. A bad value is a **400** whose ``fields`` names the parameter.
+      hard), ``family``, ``claimed`` (yes/no), ``q`` (name or uop contains), ``ordering``
+      (``impact``: share of executed instructions, largest first; ``difficulty``: easiest
+      first, then impact; ``name``; ``-`` reverses), ``page``, ``page_size``. A bad value is
+      a **400** whose ``fields`` names the parameter. Each task has ``impact``, the share
+      (0..1) of executed instructions whose expansion contains its uop, or null without
+      pystats data.
     - ``GET /api/tasks/{id}/``: one task with its reasons, evidence, macros, definition
       source and status history; ``done_commit``, ``done_at`` and ``done_pr`` say where it was
       done upstream (from ``manage.py scan_history``; null when unknown or reverted).
@@ -154,7 +211,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     (scope ``claims``, **429**). They use the same services as the site's pages.
     """
 
-    filter_backends = [_SelectorFilterBackend]
+    filter_backends = [_SelectorFilterBackend, _TaskOrderingBackend]
     filterset_class = TaskFilter
     throttle_scope = "claims"
 

@@ -196,6 +196,9 @@ GITHUB_TOKEN = os.environ.get("GITHUB_TOKEN", "")
 SITE_URL = os.environ.get("SITE_URL", "")
 #: Where this project's source code lives (the site's footer links it; empty: no link).
 SOURCE_REPOSITORY_URL = os.environ.get("SOURCE_REPOSITORY_URL", "")
+#: A pystats .json/.json.gz file (CPython's instruction execution counts): scans set each task's
+#: impact from it. Empty: scans keep the impact tasks have (``manage.py load_pystats FILE`` sets it).
+PYSTATS_FILE = os.environ.get("PYSTATS_FILE", "")
 
 # Django REST framework (onboarding.api): session auth for the site, tokens for bots and scripts.
 REST_FRAMEWORK = {

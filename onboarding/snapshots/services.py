@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from analyzer.analysis import Analysis, analyze
 from analyzer.campaigns import CampaignResult, Finding, run_all
 from analyzer.errors import AnalyzerError, Diagnostic, DSLSyntaxError
 from analyzer.gitinfo import tree_at_commit
+from analyzer.impact import read_pystats, with_impact
 from analyzer.source import Source, SourceTree
 from onboarding.campaigns.guides import task_guides_build
 from onboarding.campaigns.models import Campaign, CampaignProgress, Task, TaskStatusChange
@@ -75,6 +77,7 @@ def scan_run(
     date: dt.date | None = None,
     progress: Progress | None = None,
     scan: Scan | None = None,
+    pystats: str | Path | None = None,
 ) -> Scan:
     """Scan the checkout (or bytecodes.c) at ``path`` and bring the database up to date.
 
@@ -85,6 +88,9 @@ def scan_run(
     analyzer rejects the sources. ``repository`` (owner/name) says where ``commit`` lives
     when it is not python/cpython (the shared snapshots come from forks). ``scan`` is an
     existing row to (re)run, e.g. one queued by ``snapshots.jobs``; its fields are overwritten.
+    ``pystats`` (default: the ``PYSTATS_FILE`` setting) is a pystats file whose execution counts
+    set each task's ``impact``; without one, tasks keep the impact they had. An unreadable
+    pystats file fails the scan like unreadable sources.
     """
     report = progress or _quiet
     label = label or snapshot_default_label(path=path, commit=commit)
@@ -113,6 +119,10 @@ def scan_run(
         counts = analysis.counts()
         report("Parsed " + ", ".join(f"{n} {kind}" for kind, n in counts.items()), 1)
         results = run_all(analysis)
+        pystats = pystats if pystats is not None else settings.PYSTATS_FILE
+        if pystats:
+            report(f"Reading execution counts from {pystats} …", 1)
+            results = with_impact(results, analysis, read_pystats(pystats))
         report("Writing task guides …", 1)
         guides = task_guides_build(
             analysis=analysis,
@@ -294,6 +304,8 @@ def _definition_text(finding: Finding, *, sources: dict[str, Source], default: S
 
 
 def _finding_fields(finding: Finding, *, sources: dict[str, Source], default: Source) -> dict[str, object]:
+    # Impact only when execution counts were read; otherwise the task keeps its earlier one.
+    impact = {} if finding.impact is None else {"impact": finding.impact}
     return {
         "kind": finding.kind,
         "uop": finding.uop,
@@ -307,6 +319,7 @@ def _finding_fields(finding: Finding, *, sources: dict[str, Source], default: So
         "line": finding.line,
         "end_line": finding.end_line,
         "definition": _definition_text(finding, sources=sources, default=default),
+        **impact,
     }
 
 
