@@ -1,7 +1,8 @@
 # The commands people type. A newcomer needs two: `make demo` and `make test`.
 #
 #   make demo   set up .venv, migrate SQLite, load demo users, scan real CPython sources
-#               (CPYTHON_SRC, else the shared snapshots of main), serve http://127.0.0.1:$(PORT)
+#               (CPYTHON_SRC, else the shared snapshots of main), load the shared pystats
+#               (task impact), serve http://127.0.0.1:$(PORT)
 #   make test   set up .venv with the test tools and run the whole suite (tests/)
 #   make lint   ruff (lint and format) over the project, and a check that migrations match the models
 
@@ -46,6 +47,11 @@ demo-data: setup
 		echo "  Point CPYTHON_SRC at a CPython checkout:  make demo CPYTHON_SRC=~/src/cpython" >&2; \
 		echo "  (or set JIT_SHARED_DIR to the folder holding cpython/<snapshot>/, now $(JIT_SHARED_DIR))" >&2; \
 		exit 2; \
+	fi
+	@pystats=$$(ls -1 "$(JIT_SHARED_DIR)"/pystats/*.json.gz 2>/dev/null | tail -n 1); \
+	if [ -n "$$pystats" ]; then \
+		echo "Loading instruction execution counts (task impact) from $$pystats"; \
+		$(DEMO) manage.py load_pystats "$$pystats"; \
 	fi
 	$(DEMO) manage.py seed_demo_contributions
 	@if [ -d "$(JIT_SHARED_DIR)/benchmarks" ]; then \
