@@ -14,3 +14,5 @@ CLAIMS_MAX_ACTIVE_FIRST_TIMER = 1
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Serve static files from the apps (no collectstatic in tests; avoids "No directory at" warnings).
 WHITENOISE_AUTOREFRESH = True
+# No whole-page cache by default: tests read response.context; tests/onboarding/test_pagecache.py turns it on.
+PAGE_CACHE_SECONDS = 0

@@ -10,6 +10,7 @@ class WebConfig(AppConfig):
 
     def ready(self) -> None:
         # Every write to the site's data bumps the page-cache version (onboarding.web.pagecache).
+        from django.core.signals import setting_changed
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate, pre_migrate
 
@@ -18,3 +19,4 @@ class WebConfig(AppConfig):
         connection_created.connect(pagecache.install_write_tracking, dispatch_uid="web-pagecache-writes")
         pre_migrate.connect(pagecache.migration_started, dispatch_uid="web-pagecache-migrate-start")
         post_migrate.connect(pagecache.migration_finished, dispatch_uid="web-pagecache-migrate-end")
+        setting_changed.connect(pagecache.settings_changed, dispatch_uid="web-pagecache-settings")

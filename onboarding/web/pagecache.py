@@ -11,11 +11,12 @@ never served after the write commits; rolled-back writes change nothing.
 
 **Caching.** `PageCacheMiddleware` keeps the HTML of a ``GET`` answered ``200`` to an
 anonymous visitor, keyed by (data version, host, path and query, ``HX-Request``), for
-`PAGE_CACHE_SECONDS` (relative times such as a claim's age still move on). It skips signed-in
-people (their pages show their claims and forms), requests carrying flash messages, responses
-that set a cookie or use a CSRF token, and ``/api/``, ``/admin/``, ``/accounts/`` and
-``/static/``. The cache is ``django.core.cache.cache`` (the ``default`` alias); per-process
-caches are fine because the version lives in the database.
+`PAGE_CACHE_SECONDS` or ``settings.PAGE_CACHE_SECONDS`` (relative times such as a claim's
+age still move on). It skips signed-in people (their pages show their claims and forms),
+requests carrying flash messages, responses that set a cookie or use a CSRF token, and
+``/api/``, ``/admin/``, ``/accounts/`` and ``/static/``. The cache is
+``django.core.cache.cache`` (the ``default`` alias); per-process caches are fine because the
+version lives in the database.
 
 The cost of a hit is one primary-key ``SELECT`` and one cache read. The cost of a write is
 one extra upsert statement per write statement (on PostgreSQL the version row stays locked
@@ -31,6 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -45,7 +47,8 @@ __all__ = [
     "tracked_tables",
 ]
 
-#: How long a cached page is served at most, in seconds, even without writes.
+#: How long a cached page is served at most, in seconds, even without writes
+#: (``settings.PAGE_CACHE_SECONDS`` overrides it; 0 turns page caching off, as the test settings do).
 PAGE_CACHE_SECONDS = 300
 #: Path prefixes never cached.
 UNCACHED_PREFIXES = ("/api/", "/admin/", "/accounts/", "/static/")
@@ -56,6 +59,8 @@ _BUMP_SQL = (
     f"ON CONFLICT (id) DO UPDATE SET version = {VERSION_TABLE}.version + 1"
 )
 _tables: frozenset[str] | None = None
+#: Bumped when a setting changes (``override_settings``): pages may depend on settings too.
+_settings_generation = 0
 #: Whether the version table is known to exist (a database not migrated yet has none).
 _table_ready = False
 #: Set while ``migrate`` runs: the version table may not exist yet, and nothing is cached then.
@@ -117,6 +122,16 @@ def migration_finished(**kwargs: object) -> None:
     _migrating = False
 
 
+def settings_changed(**kwargs: object) -> None:
+    """``setting_changed`` receiver: pages cached under the old settings are not served again."""
+    global _settings_generation
+    _settings_generation += 1
+
+
+def _timeout() -> int:
+    return int(getattr(settings, "PAGE_CACHE_SECONDS", PAGE_CACHE_SECONDS))
+
+
 def data_version(using: str = DEFAULT_DB_ALIAS) -> str | None:
     """``"<epoch>.<version>"`` of the data as this connection sees it, or ``None`` (no row yet, or migrating)."""
     connection = connections[using]
@@ -139,13 +154,14 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not self._cacheable_request(request):
+        timeout = _timeout()
+        if timeout <= 0 or not self._cacheable_request(request):
             return self.get_response(request)
         version = data_version()
         if version is None:
             return self.get_response(request)
         where = f"{request.get_host()}{request.get_full_path()}|{request.headers.get('HX-Request', '')}"
-        key = f"page:{version}:{hashlib.sha256(where.encode()).hexdigest()}"
+        key = f"page:{version}.{_settings_generation}:{hashlib.sha256(where.encode()).hexdigest()}"
         hit = cache.get(key)
         if hit is not None:
             content, content_type = hit
@@ -154,7 +170,7 @@ class PageCacheMiddleware:
             return response
         response = self.get_response(request)
         if self._cacheable_response(request, response):
-            cache.set(key, (response.content, response["Content-Type"]), PAGE_CACHE_SECONDS)
+            cache.set(key, (response.content, response["Content-Type"]), timeout)
             response["X-Page-Cache"] = "miss"
         return response
 
