@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from onboarding.contributors.models import Contributor
 
 
 class Claim(models.Model):
@@ -94,7 +99,13 @@ class ClaimEvent(models.Model):
 
 
 class PullRequest(models.Model):
-    """A GitHub pull request linked to a claim (by URL now; by webhook later)."""
+    """A GitHub pull request: linked to a claim (URL or webhook) or imported (``import_pulls``/``sync_pulls``).
+
+    What GitHub does not tell stays unknown, never invented: ``author`` is empty for an
+    unknown author, ``merged_at`` for a merge whose date was not found (``state`` is still
+    ``merged``), ``opened_at`` likewise, and an empty ``changed_files`` means the files are
+    not known. ``link_note`` says why an imported PR is linked to no task.
+    """
 
     class State(models.TextChoices):
         OPEN = "open", "open"
@@ -109,6 +120,45 @@ class PullRequest(models.Model):
     merged_at = models.DateTimeField(null=True, blank=True)
     claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="pull_requests")
     tasks = models.ManyToManyField("campaigns.Task", blank=True, related_name="pull_requests")
+    author = models.ForeignKey(
+        "contributors.Contributor",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="authored_pull_requests",
+        help_text="Who opened it on GitHub (user.login); empty when unknown.",
+    )
+    author_verified = models.BooleanField(
+        default=True, help_text="False when the author could not be confirmed from the pull request itself."
+    )
+    issue = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The mega-issue it belongs to (134584 for gh-134584); empty when unknown."
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pull_requests",
+        help_text="The campaign owning its issue (the campaign's own issue or a follow-up it lists).",
+    )
+    changed_files = models.JSONField(
+        default=list, blank=True, help_text="Paths it is known to change (often incomplete); empty when unknown."
+    )
+    opened_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was opened on GitHub; empty when unknown."
+    )
+    link_note = models.CharField(
+        max_length=300, blank=True, help_text="Why an imported pull request is linked to no task; empty otherwise."
+    )
+    confirmed_snapshot = models.ForeignKey(
+        "snapshots.Snapshot",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The first scanned snapshot dated on or after the merge that shows a task of it done.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -118,3 +168,15 @@ class PullRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repo}#{self.number}"
+
+    @property
+    def credited_contributor(self) -> Contributor | None:
+        """Who its converted tasks are credited to: the claimant when it is linked to a claim, else its author."""
+        if self.claim_id is not None and self.claim is not None:
+            return self.claim.contributor
+        return self.author
+
+    @property
+    def merge_date_known(self) -> bool:
+        """False for a merged pull request whose merge date was not found."""
+        return self.merged_at is not None

@@ -22,10 +22,19 @@ class ContributorManager(models.Manager["Contributor"]):
 class Contributor(models.Model):
     """The person behind claims: ``github_handle`` is how mega-issues name them (``@handle``).
 
-    Maintainers (``is_maintainer``) may assign and release anyone's claims.
+    Maintainers (``is_maintainer``) may assign and release anyone's claims. Authors of
+    imported pull requests have no ``user`` until they sign in with GitHub.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contributor")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="contributor",
+        help_text="Empty for a person known only from GitHub (an imported pull request's author) "
+        "until they sign in here with that GitHub account.",
+    )
     github_handle = models.CharField(max_length=39, unique=True, validators=[github_handle_validator])
     is_maintainer = models.BooleanField(default=False, help_text="May assign and release anyone's claims.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -41,6 +50,11 @@ class Contributor(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.github_handle}"
+
+    @property
+    def display_name(self) -> str:
+        """The account's full name, or "" (also for a person known only from GitHub)."""
+        return self.user.get_full_name().strip() if self.user is not None else ""
 
     def natural_key(self) -> tuple[str]:
         return (self.github_handle,)

@@ -22,14 +22,20 @@ def _github_login(user: AbstractBaseUser) -> str | None:
 def contributor_for_user(*, user: AbstractBaseUser) -> Contributor:
     """The user's contributor profile, made on first use.
 
-    The handle is the GitHub login for GitHub sign-ins, else the username. Raises
+    The handle is the GitHub login for GitHub sign-ins, else the username; a GitHub sign-in
+    takes over the account-less profile of that login (an imported pull request's author). Raises
     `ContributorError` when that handle is not a valid GitHub handle or belongs to someone else.
     """
     try:
         return user.contributor  # type: ignore[attr-defined,no-any-return]
     except Contributor.DoesNotExist:
         pass
-    handle = _github_login(user) or user.get_username()
+    login = _github_login(user)
+    if login and Contributor.objects.filter(github_handle__iexact=login, user__isnull=True).update(user=user):
+        # Known from imported pull requests and now signed in with that GitHub account: the
+        # profile, with its merged work, becomes theirs. A username alone never takes one.
+        return Contributor.objects.get(user=user)
+    handle = login or user.get_username()
     contributor = Contributor(user=user, github_handle=handle)
     try:
         contributor.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)

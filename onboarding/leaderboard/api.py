@@ -50,7 +50,7 @@ class LeaderboardQuerySerializer(serializers.Serializer):
 class LeaderboardRowSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
     github_handle = serializers.CharField()
-    name = serializers.CharField(source="contributor.user.get_full_name")
+    name = serializers.CharField(source="contributor.display_name")
     points = serializers.IntegerField()
     conversions = serializers.IntegerField()
     reviews = serializers.IntegerField()
@@ -141,7 +141,7 @@ class RecognitionSerializer(serializers.Serializer):
 
 class ProfileSerializer(serializers.Serializer):
     github_handle = serializers.CharField(source="contributor.github_handle")
-    name = serializers.CharField(source="contributor.user.get_full_name")
+    name = serializers.CharField(source="contributor.display_name")
     points = serializers.IntegerField()
     rank = serializers.IntegerField(allow_null=True, help_text="All-time rank; null without points.")
     first_contribution = serializers.DateTimeField(allow_null=True)

@@ -28,6 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from onboarding.campaigns.models import Campaign, Task, TaskStatusChange
@@ -97,25 +98,48 @@ def _confirmed_by_rescan(*, task: OuterRef, not_before: OuterRef) -> Exists:
     )
 
 
+def _confirmed_after_merge(*, task: OuterRef, merged_day: OuterRef) -> Exists:
+    # An imported PR has no claim: a scan of a snapshot dated on or after its merge day must
+    # have flipped the task to done (scans run later than the sources they read are dated).
+    return Exists(
+        TaskStatusChange.objects.filter(
+            task_id=task, to_status=Task.Status.DONE, snapshot__isnull=False, snapshot__date__gte=merged_day
+        ).exclude(from_status="")
+    )
+
+
+def _credited() -> Coalesce:
+    """Who a link credits: the PR's claimant, else (a PR without a claim) its author."""
+    return Coalesce(F("pullrequest__claim__contributor_id"), F("pullrequest__author_id"))
+
+
 def _qualifying_links() -> QuerySet:
     """Pull request ↔ task links meeting conditions 1-4 of `conversion_queryset` (several per task possible).
 
-    ``own`` is 1 when the PR's claim is on the task itself, 0 when the PR only names it.
+    ``own`` is 1 when the PR's claim is on the task itself, 0 when the PR only names it;
+    ``credited_id`` is the contributor credited.
     """
+    by_claim = Q(
+        pullrequest__claim__isnull=False, pullrequest__claim__claimed_at__lte=F("pullrequest__merged_at")
+    ) & _confirmed_by_rescan(task=OuterRef("task_id"), not_before=OuterRef("pullrequest__claim__claimed_at"))
+    by_author = Q(
+        pullrequest__claim__isnull=True, pullrequest__author__isnull=False, pullrequest__author_verified=True
+    ) & _confirmed_after_merge(task=OuterRef("task_id"), merged_day=OuterRef("merged_day"))
     return (
         PullRequestTask.objects.filter(
             pullrequest__state=PullRequest.State.MERGED,
             pullrequest__merged_at__isnull=False,
-            pullrequest__claim__claimed_at__lte=F("pullrequest__merged_at"),
             task__status=Task.Status.DONE,
         )
-        .filter(_confirmed_by_rescan(task=OuterRef("task_id"), not_before=OuterRef("pullrequest__claim__claimed_at")))
+        .annotate(merged_day=TruncDate("pullrequest__merged_at"))
+        .filter(by_claim | by_author)
         .annotate(
             own=Case(
                 When(pullrequest__claim__task_id=F("task_id"), then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
-            )
+            ),
+            credited_id=_credited(),
         )
     )
 
@@ -145,11 +169,13 @@ def conversion_queryset(*, campaign: Campaign | None = None, since: dt.datetime 
     1. P is merged: ``state == "merged"`` and ``merged_at`` is set;
     2. P is linked to T (``P.tasks``) and to a claim of C (``P.claim.contributor == C``), and
        that claim was made no later than the merge (``claim.claimed_at <= P.merged_at``), so an
-       old merged PR cannot be linked to a fresh claim for credit;
+       old merged PR cannot be linked to a fresh claim for credit; or P has no claim and C is
+       its confirmed GitHub author (``P.author``, ``author_verified``: imported pull requests);
     3. T is ``done`` now (a later scan that reopens or retires it takes the points away);
     4. a re-scan confirmed it: T has a `TaskStatusChange` to ``done`` made by a scan (its
        ``scan`` or ``snapshot`` is set; a person's change has neither) from an earlier status
        (not the task's first sighting, which nobody here converted), at or after the claim;
+       for a PR without a claim, by a snapshot dated on or after P's merge day;
     5. P is T's best such pull request, so each task is credited once: a PR whose claim is on
        T itself beats one that only names T (webhooks link every task a PR's title names), then
        the earliest merge wins, then the lowest link id. Follow-up PRs earn nothing more.
@@ -157,8 +183,8 @@ def conversion_queryset(*, campaign: Campaign | None = None, since: dt.datetime 
     Claims alone, open or closed PRs, and tasks done without a merged PR earn nothing. The
     conversion's date is P's ``merged_at``; it is worth
     ``settings.LEADERBOARD_CONVERSION_POINTS[T.difficulty]``. ``campaign`` keeps T's campaign
-    only; ``since`` keeps conversions merged then or later. The contributor is
-    ``pullrequest__claim__contributor``.
+    only; ``since`` keeps conversions merged then or later. The contributor's id is the
+    ``credited_id`` annotation (the claimant, else the author).
     """
     better = (
         _qualifying_links()
@@ -175,7 +201,7 @@ def conversion_queryset(*, campaign: Campaign | None = None, since: dt.datetime 
 
 def _with_conversion_fields(rows: QuerySet) -> QuerySet:
     return rows.annotate(
-        contributor_id=F("pullrequest__claim__contributor_id"),
+        contributor_id=F("credited_id"),
         merged_at=F("pullrequest__merged_at"),
         points=_conversion_points(),
     )
@@ -285,18 +311,23 @@ def leaderboard_list(*, campaign: Campaign | None = None, since: dt.datetime | N
     ranked here. Ties go to whoever finished first (earlier ``finished_at``), then by handle.
     ``campaign`` and ``since`` restrict both kinds of work. Contributors without points are left out.
     """
-    by = "pullrequest__claim__contributor_id"
+    by = "credited_id"
     standings: dict[int, Standing] = {}
     conversions = (
         conversion_queryset(campaign=campaign, since=since)
+        .annotate(
+            handle=Coalesce(
+                F("pullrequest__claim__contributor__github_handle"), F("pullrequest__author__github_handle")
+            )
+        )
         .order_by()
-        .values(by, "pullrequest__claim__contributor__github_handle")
+        .values(by, "handle")
         .annotate(n=Count("pk"), points=Sum(_conversion_points()), last=Max("pullrequest__merged_at"))
     )
     for row in conversions:
         standings[row[by]] = Standing(
             contributor_id=row[by],
-            github_handle=row["pullrequest__claim__contributor__github_handle"],
+            github_handle=row["handle"],
             conversions=row["n"],
             conversion_points=row["points"] or 0,
             last_conversion=row["last"],
@@ -343,13 +374,13 @@ class Conversion:
 
 def _conversions(rows: QuerySet) -> list[Conversion]:
     rows = _with_conversion_fields(rows).select_related(
-        "task", "task__campaign", "pullrequest", "pullrequest__claim__contributor__user"
+        "task", "task__campaign", "pullrequest", "pullrequest__claim__contributor__user", "pullrequest__author__user"
     )
     return [
         Conversion(
             task=row.task,
             pull_request=row.pullrequest,
-            contributor=row.pullrequest.claim.contributor,
+            contributor=row.pullrequest.credited_contributor,
             merged_at=row.merged_at,
             points=row.points,
             is_first=getattr(row, "is_first", False),
@@ -363,7 +394,7 @@ def _first_of_contributor() -> Exists:
     return ~Exists(
         conversion_queryset().filter(
             _earlier(),
-            pullrequest__claim__contributor_id=OuterRef("pullrequest__claim__contributor_id"),
+            credited_id=OuterRef("credited_id"),
         )
     )
 
@@ -372,7 +403,7 @@ def conversion_list(*, contributor: Contributor | None = None, campaign: Campaig
     """Scored conversions in the order they were credited (merge time), optionally of one contributor/campaign."""
     rows = conversion_queryset(campaign=campaign)
     if contributor is not None:
-        rows = rows.filter(pullrequest__claim__contributor=contributor)
+        rows = rows.filter(credited_id=contributor.pk)
     # Tasks of one PR share its merge time: order them by name so milestones are stable on every database.
     return _conversions(rows.order_by("pullrequest__merged_at", "task__name", "pk"))
 
@@ -450,7 +481,7 @@ def _first_timers_mentored(*, contributor: Contributor, mentoring: list[Recognit
     firsts = (
         conversion_queryset()
         .filter(Q(task_id__in=tasks) | Q(pullrequest_id__in=prs))
-        .exclude(pullrequest__claim__contributor=contributor)
+        .exclude(credited_id=contributor.pk)
         .filter(_first_of_contributor())
         .values_list("task_id", "pullrequest_id")
     )
@@ -498,7 +529,7 @@ def contributor_profile(*, contributor: Contributor) -> Profile:
     """
     conversions = conversion_list(contributor=contributor)
     pull_requests = list(
-        PullRequest.objects.filter(claim__contributor=contributor)
+        PullRequest.objects.filter(Q(claim__contributor=contributor) | Q(claim__isnull=True, author=contributor))
         .prefetch_related(Prefetch("tasks", queryset=Task.objects.select_related("campaign")))
         .order_by("-created_at", "-pk")
     )
@@ -560,7 +591,7 @@ def _conversion_celebration(c: Conversion) -> Celebration:
 def _recognition_celebration(r: Recognition) -> Celebration:
     what = f"`{r.task.name}`" if r.task is not None else str(r.pull_request)
     pr = r.pull_request
-    author = pr.claim.contributor if pr is not None and pr.claim is not None else None
+    author = pr.credited_contributor if pr is not None else None
     if r.kind == Recognition.Kind.REVIEW:
         verb = f"reviewed @{author.github_handle}'s work on" if author else "reviewed"
     else:
@@ -584,7 +615,9 @@ def celebration_list(*, limit: int = 20) -> list[Celebration]:
     )
     recognitions = (
         recognition_scoring_queryset()
-        .select_related("contributor", "task", "task__campaign", "pull_request__claim__contributor")
+        .select_related(
+            "contributor", "task", "task__campaign", "pull_request__claim__contributor", "pull_request__author"
+        )
         .order_by("-at", "-pk")[:limit]
     )
     items = [_conversion_celebration(c) for c in conversions] + [_recognition_celebration(r) for r in recognitions]
@@ -628,7 +661,7 @@ class _Tally:
 
 
 def _display_name(contributor: Contributor) -> str:
-    return contributor.user.get_full_name().strip() or f"@{contributor.github_handle}"
+    return contributor.display_name or f"@{contributor.github_handle}"
 
 
 def campaign_credits(*, campaign: Campaign) -> CampaignCredits:
