@@ -14,7 +14,7 @@ from typing import NamedTuple
 from analyzer.errors import DSLSyntaxError
 from analyzer.source import Source
 
-__all__ = ["Lexer", "Token", "find_body_end", "strip_comments"]
+__all__ = ["Lexer", "Token", "body_tokens", "find_body_end", "strip_comments"]
 
 # Token kinds.
 IDENT = "ident"
@@ -174,6 +174,32 @@ def find_body_end(lexer: Lexer, open_offset: int) -> int:
             what = "comment" if s == "/*" else "string or character literal"
             raise lexer.error(f"unterminated {what} in body", m.start())
     raise lexer.error("unterminated body: no matching '}' for this '{'", open_offset)
+
+
+def body_tokens(code: str) -> list[Token]:
+    """Every token of a C body (``InstDef.code``), offsets into ``code``; comments skipped.
+
+    Lenient where the header lexer is strict: a character the DSL does not use (``@``, a
+    line-continuation backslash) becomes a one-character ``punct`` token, and an unclosed
+    comment or literal ends the tokens, because `find_body_end` has already checked the
+    body. Used by `analyzer.cbody`.
+    """
+    tokens: list[Token] = []
+    pos, end = 0, len(code)
+    match = _TOKEN_RE.match
+    while pos < end:
+        m = match(code, pos)
+        if m is None:
+            tokens.append(Token(PUNCT, code[pos], pos))
+            pos += 1
+            continue
+        kind = m.lastgroup
+        if kind == "unclosed":
+            break
+        if kind != "skip":
+            tokens.append(Token(kind or PUNCT, m.group(), pos))
+        pos = m.end()
+    return tokens
 
 
 _COMMENT_OR_STRING_RE = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"", re.DOTALL)

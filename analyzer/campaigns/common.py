@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Evidence
+from analyzer.cbody import body_of
 from analyzer.model import InstDef
 
 __all__ = ["body_lines", "definition_evidence", "difficulty_of", "escaping_calls", "family_name"]
-
-_CALL_RE = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 
 #: Calls that cannot run arbitrary code: DSL macros, stack-ref and refcount-free helpers,
 #: type checks. An approximation of the non-escaping list in
@@ -140,24 +138,14 @@ DSL_WORDS = frozenset(
     }
 )
 
-_RELEASE_WORDS = ("Py_DECREF", "Py_XDECREF", "Py_CLEAR", "Py_SETREF", "Py_XSETREF", "_Py_DECREF_SPECIALIZED")
 
-
-def escaping_calls(code: str) -> tuple[str, ...]:
-    """Names of calls in ``code`` (a comment-free body) that may run arbitrary Python code.
-
-    Sorted and unique.
+def escaping_calls(uop: InstDef) -> tuple[str, ...]:
+    """Names of calls in ``uop``'s body that may run arbitrary Python code, sorted and unique.
 
     A decref escapes too (it may run a destructor). Approximate; see NON_ESCAPING_PREFIXES.
+    Read from the body's tokens (`analyzer.cbody`), so comments and strings never count.
     """
-    names = set()
-    for m in _CALL_RE.finditer(code):
-        name = m.group(1)
-        if name in DSL_WORDS or name.startswith(NON_ESCAPING_PREFIXES) or (name.isupper() and "DECREF" not in name):
-            continue
-        if name.startswith(("Py", "_Py", "_PyEval")) or name in _RELEASE_WORDS:
-            names.add(name)
-    return tuple(sorted(names))
+    return body_of(uop).escaping_calls(NON_ESCAPING_PREFIXES, DSL_WORDS)
 
 
 def body_lines(uop: InstDef) -> Iterator[tuple[int, str]]:
@@ -217,7 +205,7 @@ def difficulty_of(
     if arrays:
         score += 3
         reasons.append("array input " + ", ".join(f"`{i}`" for i in arrays) + ": every element must be handled")
-    calls = escaping_calls(uop.code)
+    calls = escaping_calls(uop)
     if calls:
         score += 1
         shown = ", ".join(f"`{c}`" for c in calls[:4]) + (", ..." if len(calls) > 4 else "")
@@ -230,7 +218,7 @@ def difficulty_of(
             + ", ".join(m.name for m in users[:5])
             + (", ..." if len(users) > 5 else "")
         )
-    if re.search(r"^\s*#\s*if", uop.body, re.MULTILINE):
+    if body_of(uop).has_preprocessor_conditionals:
         score += 1
         reasons.append("body has preprocessor conditionals (#if/#ifdef): change every arm")
     length = uop.end_line - uop.line + 1

@@ -12,18 +12,15 @@ without optimizer_bytecodes.c is not evaluated.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph, definition_of
 from analyzer.campaigns.common import definition_evidence, difficulty_of, family_name
+from analyzer.cbody import body_of
 from analyzer.model import InstDef
 
 __all__ = ["CAMPAIGN", "emitted_by", "example_texts", "find", "guide_steps", "nearest_case"]
-
-#: ``ADD_OP(_X, ...)`` or ``REPLACE_OP(this_instr, _X, ...)``: a case emitting another uop.
-_EMIT_RE = re.compile(r"\b(?:ADD_OP|REPLACE_OP)\s*\(\s*(?:this_instr\s*,\s*)?(_[A-Z0-9_]+)")
 
 #: Annotations of uops that tier 2 never executes (DSL-NOTES.md section 4).
 TIER1_ONLY = ("tier1", "specializing", "replaced")
@@ -49,7 +46,7 @@ def emitted_by(analysis: Analysis) -> dict[str, list[str]]:
     ``REPLACE_OP(this_instr, _X, ...)`` in optimizer_bytecodes.c; DSL-NOTES.md section 7)."""
     found: dict[str, list[str]] = {}
     for case in analysis.optimizer_cases.values():
-        for name in dict.fromkeys(_EMIT_RE.findall(case.code)):
+        for name in dict.fromkeys(body_of(case).emitted_uops()):
             if name != case.name:
                 found.setdefault(name, []).append(case.name)
     return found

@@ -14,6 +14,7 @@ from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Block, Code, Finding, GuideStep, Paragraph
 from analyzer.campaigns.refcount.rules import RefcountFacts
 from analyzer.campaigns.refcount.rules import facts_of as _read_facts
+from analyzer.cbody import body_of
 from analyzer.model import InstDef, Macro, StackEffect, StackItem
 
 __all__ = [
@@ -35,14 +36,6 @@ __all__ = [
 
 #: Guards whose type lets a release use a cheaper typed POP_TOP (Python/bytecodes.c).
 _TYPED_GUARD_RE = re.compile(r"^_GUARD_(TOS|NOS)_(INT|FLOAT|UNICODE)$")
-#: ``name = name;``: a plain move of one stack reference into another.
-_MOVE_RE = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*([A-Za-z_]\w*)\s*;")
-#: A jump to the error handler whatever happens: what follows a release made only on error.
-_ERROR_EXIT_RE = re.compile(r"ERROR_IF\((?:1|true)\)|ERROR_NO_POP\(\)|goto error\b|goto exception_unwind\b")
-#: ``tmp = GETLOCAL(oparg)``: a name holding a local's current value.
-_LOCAL_RE = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*GETLOCAL\(")
-#: ``name = PyStackRef_NULL;``
-_NULL_RE = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*PyStackRef_NULL\s*;")
 
 
 @lru_cache(maxsize=2048)
@@ -50,6 +43,11 @@ def facts_of(uop: InstDef) -> RefcountFacts:
     """`analyzer.campaigns.refcount.facts_of`, read once per definition: every step of a guide
     asks about the same body. The result is shared, so callers must not change it."""
     return _read_facts(uop)
+
+
+def _locals_held(uop: InstDef) -> set[str]:
+    """Names holding a local's current value (``tmp = GETLOCAL(oparg);``)."""
+    return {a.target for a in body_of(uop).assignments if a.value.startswith("GETLOCAL(")}
 
 
 def forwarded_name(item: StackItem, taken: set[str]) -> str:
@@ -128,7 +126,7 @@ def peek_precedent(analysis: Analysis) -> InstDef | None:
         if not peeks:
             continue
         new_outputs = {o.name for o in op.stack.outputs if not o.is_unused} - {i.name for i in op.stack.inputs}
-        moves = [m.groups() for m in _MOVE_RE.finditer(op.code)]
+        moves = body_of(op).moves()
         saved = {var for var, src in moves if src in peeks}
         if any(out in new_outputs and src in saved for out, src in moves):
             return op
@@ -138,7 +136,7 @@ def peek_precedent(analysis: Analysis) -> InstDef | None:
 def replaced_locals(uop: InstDef) -> set[str]:
     """Names holding a local's old value (``tmp = GETLOCAL(oparg)``) that the body releases inline."""
     inputs = {i.name for i in uop.stack.inputs}
-    held = {m.group(1) for m in _LOCAL_RE.finditer(uop.code)}
+    held = _locals_held(uop)
     return (facts_of(uop).released & held) - inputs
 
 
@@ -146,9 +144,9 @@ def swap_precedent(analysis: Analysis) -> InstDef | None:
     """A converted uop of this snapshot that hands a local's old value out as an output instead of
     releasing it (in main-2026-06: ``_SWAP_FAST``, ``trash = tmp;``), or ``None``."""
     for op in sorted(analysis.ops.values(), key=lambda d: d.line):
-        held = {m.group(1) for m in _LOCAL_RE.finditer(op.code)}
+        held = _locals_held(op)
         outputs = {o.name for o in op.stack.outputs if not o.is_unused}
-        if any(out in outputs and src in held for out, src in (m.groups() for m in _MOVE_RE.finditer(op.code))):
+        if any(out in outputs and src in held for out, src in body_of(op).moves()):
             return op
     return None
 
@@ -211,28 +209,24 @@ def pass_through_paths(uop: InstDef, pairs: list[tuple[str, str]]) -> list[tuple
     """
     inputs = {i for i, _ in pairs}
     outputs = {o.name for o in uop.stack.outputs if not o.is_unused}
-    moves = [(m.group(1), m.group(2)) for m in _MOVE_RE.finditer(uop.code)]
+    moves = body_of(uop).moves()
     return list(dict.fromkeys((out, inp) for out, inp in moves if out in outputs and inp in inputs))
 
 
 def error_path_releases(uop: InstDef) -> list[int]:
     """Lines of ``uop``'s inline releases when every one of them is followed by an unconditional
     jump to the error handler (``PyStackRef_CLOSE(dict_st); ERROR_IF(1);``), else ``[]``."""
-    lines = uop.code.split("\n")
-    found = []
-    for evidence in facts_of(uop).releases:
-        index = evidence.line - uop.body_line
-        following = next((t for t in lines[index + 1 : index + 3] if t.strip()), "")
-        if not _ERROR_EXIT_RE.search(following):
-            return []
-        found.append(evidence.line)
-    return found
+    facts = facts_of(uop)
+    if not facts.releases or any(e.line not in facts.on_error for e in facts.releases):
+        return []
+    return [e.line for e in facts.releases]
 
 
 def _null_safe_pop(analysis: Analysis) -> str:
     """A note that ``POP_TOP`` tolerates NULL, when this snapshot's ``POP_TOP`` uses ``PyStackRef_XCLOSE``."""
     pop = analysis.insts.get("POP_TOP") or analysis.ops.get("POP_TOP")
-    return " (`POP_TOP` releases with `PyStackRef_XCLOSE`, which skips NULL)" if pop and "XCLOSE" in pop.code else ""
+    xclose = pop is not None and body_of(pop).calls_to("PyStackRef_XCLOSE")
+    return " (`POP_TOP` releases with `PyStackRef_XCLOSE`, which skips NULL)" if xclose else ""
 
 
 def null_forward_precedent(analysis: Analysis) -> InstDef | None:
@@ -242,9 +236,10 @@ def null_forward_precedent(analysis: Analysis) -> InstDef | None:
     for op in sorted(analysis.ops.values(), key=lambda d: d.line):
         inputs = {i.name for i in op.stack.named_inputs()}
         outputs = {o.name for o in op.stack.outputs if not o.is_unused}
-        nulled = {m.group(1) for m in _NULL_RE.finditer(op.code)} & outputs
-        passed = any(out in outputs and inp in inputs for out, inp in (m.groups() for m in _MOVE_RE.finditer(op.code)))
-        if nulled and passed and "INPUTS_DEAD" in op.code:
+        body = body_of(op)
+        nulled = {a.target for a in body.assignments if a.value == "PyStackRef_NULL"} & outputs
+        passed = any(out in outputs and inp in inputs for out, inp in body.moves())
+        if nulled and passed and body.calls_to("INPUTS_DEAD"):
             return op
     return None
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Evidence, Finding
 from analyzer.campaigns.common import definition_evidence, difficulty_of, family_name
+from analyzer.cbody import body_of
 from analyzer.model import InstDef, Macro
 
 __all__ = ["POP_TOP_FAMILY_RE", "RefcountFacts", "facts_of", "find", "is_pop_top_family"]
@@ -47,15 +48,18 @@ __all__ = ["POP_TOP_FAMILY_RE", "RefcountFacts", "facts_of", "find", "is_pop_top
 #: the optimizer inserts for constants (DSL-NOTES.md section 8).
 POP_TOP_FAMILY_RE = re.compile(r"^_?POP_TOP(?:_(?!LOAD_CONST)[A-Z0-9]+)?$")
 
-_CLOSE_RE = re.compile(r"\b(PyStackRef_X?CLOSE(?:_SPECIALIZED)?)\s*\(\s*([A-Za-z_]\w*)")
-_LEGACY_RE = re.compile(r"\b(Py_X?DECREF|_Py_DECREF_SPECIALIZED|Py_CLEAR)\s*\(\s*([A-Za-z_]\w*)")
-_DECREF_INPUTS_RE = re.compile(r"\b(DECREF_INPUTS(?:_AND_REUSE_FLOAT)?)\s*\(")
-_CONSUMER_RE = re.compile(r"\b(_Py\w*_StackRefSteal|\w+_ConsumeInputs)\s*\(([^;]*)")
-_ASSIGN_RE = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*([^;=][^;]*);")
-_DEAD_RE = re.compile(r"\b(?:DEAD\s*\(\s*\w+\s*\)|INPUTS_DEAD\s*\(\s*\))")
-_WORD_RE = re.compile(r"[A-Za-z_]\w*")
-#: ``args[0]``: one element of an array input.
+#: ``args[0]``: one element of an array input (an assignment's right-hand side).
 _ELEMENT_RE = re.compile(r"^([A-Za-z_]\w*)\s*\[\s*(\d+)\s*\]$")
+#: ``DECREF_INPUTS()`` and its float-reusing variant: release every input.
+DECREF_INPUTS_CALLS = ("DECREF_INPUTS", "DECREF_INPUTS_AND_REUSE_FLOAT")
+
+
+def is_consuming_helper(name: str) -> bool:
+    """Whether a call to ``name`` consumes the references it is passed, by CPython's naming
+    convention: ``_Py*_StackRefSteal`` (steals its stack references) or ``*_ConsumeInputs``."""
+    return (name.startswith("_Py") and name.endswith("_StackRefSteal")) or (
+        name.endswith("_ConsumeInputs") and len(name) > len("_ConsumeInputs")
+    )
 
 
 def is_pop_top_family(name: str) -> bool:
@@ -81,10 +85,13 @@ class RefcountFacts:
     closed: dict[str, str] = field(default_factory=dict)
     #: ``DECREF_INPUTS()`` releases every consumed input.
     releases_all: bool = False
+    #: Lines of the releases made only on the way to the error handler (`Body.on_error_path`).
+    on_error: set[int] = field(default_factory=set)
 
 
 def facts_of(uop: InstDef) -> RefcountFacts:
-    """Read releases, forwards and DEAD marks from ``uop``'s body (comments ignored)."""
+    """Read releases, forwards and DEAD marks from ``uop``'s body (`analyzer.cbody`: comments
+    and strings never count)."""
     peeks = uop.stack.peeks()
     consumed = tuple(i.name for i in uop.stack.named_inputs() if i.name not in peeks)
     facts = RefcountFacts(consumed)
@@ -93,57 +100,59 @@ def facts_of(uop: InstDef) -> RefcountFacts:
     # before the uop replaced it (``temp = callable; callable = res; CLOSE(temp)``).
     input_alias = {i.name: i.name for i in uop.stack.named_inputs()}
     slot_alias: set[str] = set()
-    body = uop.code
+    body = body_of(uop)
 
-    def at(offset: int) -> tuple[int, str]:
-        start = body.rfind("\n", 0, offset) + 1
-        stop = body.find("\n", offset)
-        line = uop.body_line + body.count("\n", 0, offset)
-        return line, body[start : stop if stop != -1 else len(body)].strip()
+    def at(line: int) -> tuple[int, str]:
+        return line, body.line_text(line)
 
     arrays = {i.name for i in uop.stack.named_inputs() if i.is_array}
-    for m in _ASSIGN_RE.finditer(body):
-        lhs, rhs = m.group(1), m.group(2).strip()
+    for assignment in body.assignments:
+        lhs, rhs = assignment.target, assignment.value
         element = _ELEMENT_RE.match(rhs)
         if rhs in input_alias and lhs not in outputs:
             input_alias[lhs] = input_alias[rhs]
         elif element and element.group(1) in arrays and lhs not in outputs:
             input_alias[lhs] = f"{element.group(1)}[{element.group(2)}]"
-        elif "GETLOCAL(" in rhs and lhs not in outputs:
+        elif rhs.startswith("GETLOCAL(") and lhs not in outputs:
             slot_alias.add(lhs)
         if lhs in outputs and (rhs in consumed or rhs in slot_alias):
             facts.forwarded.append(lhs)
-            facts.forwards.append(Evidence(uop.file, *at(m.start()), f"output `{lhs}` carries the reference out"))
+            facts.forwards.append(Evidence(uop.file, *at(assignment.line), f"output `{lhs}` carries the reference out"))
     if consumed:
-        for m in _DECREF_INPUTS_RE.finditer(body):
-            facts.releases.append(Evidence(uop.file, *at(m.start()), "releases every input inline"))
-            facts.how.add(m.group(1))
+        for call in body.calls_to(*DECREF_INPUTS_CALLS):
+            facts.releases.append(Evidence(uop.file, *at(call.line), "releases every input inline"))
+            facts.how.add(call.name)
+            if body.on_error_path(call.start):
+                facts.on_error.add(call.line)
             facts.releases_all = True
-    for regex in (_CLOSE_RE, _LEGACY_RE):
-        for m in regex.finditer(body):
-            target = m.group(2)
-            if target in input_alias:
-                note = f"releases input `{input_alias[target]}` inline"
-                facts.released.add(input_alias[target])
-                facts.closed[target] = input_alias[target]
-            elif target in slot_alias:
-                note = f"releases the value it replaces (`{target}`) inline"
-                facts.released.add(target)
-            else:
-                continue
-            facts.releases.append(Evidence(uop.file, *at(m.start()), note))
-            facts.how.add(m.group(1))
-    for m in _CONSUMER_RE.finditer(body):
-        if passed := set(_WORD_RE.findall(m.group(2))) & set(input_alias):
+    for call, target in body.releases():
+        if target in input_alias:
+            note = f"releases input `{input_alias[target]}` inline"
+            facts.released.add(input_alias[target])
+            facts.closed[target] = input_alias[target]
+        elif target in slot_alias:
+            note = f"releases the value it replaces (`{target}`) inline"
+            facts.released.add(target)
+        else:
+            continue
+        facts.releases.append(Evidence(uop.file, *at(call.line), note))
+        facts.how.add(call.name)
+        if body.on_error_path(call.start):
+            facts.on_error.add(call.line)
+    for call in body.calls:
+        if not is_consuming_helper(call.name):
+            continue
+        if passed := body.names_in(call.start, body.statement_end(call.start)) & set(input_alias):
             facts.released.update(input_alias[name] for name in passed)
-            line, _ = at(m.start())
-            text = " ".join(body[m.start() : m.end() + 1].split())
+            text = body.text(call.start, body.statement_end(call.start))
             facts.releases.append(
-                Evidence(uop.file, line, text, f"`{m.group(1)}` consumes inputs (decref hidden in the helper)")
+                Evidence(uop.file, call.line, text, f"`{call.name}` consumes inputs (decref hidden in the helper)")
             )
-            facts.how.add(m.group(1))
-    for m in _DEAD_RE.finditer(body):
-        facts.deaths.append(Evidence(uop.file, *at(m.start()), "ownership marked moved"))
+            facts.how.add(call.name)
+            if body.on_error_path(call.start):
+                facts.on_error.add(call.line)
+    for call in body.dead_marks():
+        facts.deaths.append(Evidence(uop.file, *at(call.line), "ownership marked moved"))
     facts.releases.sort(key=lambda e: e.line)
     return facts
 
