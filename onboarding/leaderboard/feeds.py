@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 from django.contrib.syndication.views import Feed
+from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, get_tag_uri
 
 from onboarding.leaderboard.selectors import Celebration, celebration_list
 
 #: Entries in the feed.
 FEED_ITEMS = 50
+#: The host the current request came to, per thread: the authority of the entries' tag URIs.
+_request = threading.local()
 
 
 class CelebrationFeed(Feed):
@@ -20,6 +24,9 @@ class CelebrationFeed(Feed):
     feed_type = Atom1Feed
     title = "JIT onboarding: celebrations"
     subtitle = "Merged conversions confirmed by a re-scan of CPython; reviews and mentoring recorded by maintainers."
+
+    def get_object(self, request: HttpRequest, *args: object, **kwargs: object) -> None:
+        _request.host = request.get_host().split(":")[0]
 
     def link(self) -> str:
         return reverse("leaderboard:leaderboard")
@@ -44,7 +51,12 @@ class CelebrationFeed(Feed):
         return reverse("leaderboard:contributor", args=[item.contributor.github_handle])
 
     def item_guid(self, item: Celebration) -> str:
-        return item.key
+        """A tag URI (RFC 4151), as RFC 4287 asks of entry ids: ``tag:HOST,YYYY-MM-DD:/leaderboard/KEY``.
+
+        The date is the celebration's own (merge or recognition), so an entry's id never changes.
+        """
+        host = getattr(_request, "host", "") or "localhost"
+        return get_tag_uri(f"http://{host}{reverse('leaderboard:leaderboard')}{item.key}", item.at)
 
     item_guid_is_permalink = False
 
