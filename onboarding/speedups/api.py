@@ -18,11 +18,13 @@ from rest_framework.response import Response
 from onboarding.api.errors import ERROR_RESPONSES, Conflict
 from onboarding.api.urls import router
 from onboarding.speedups.errors import BenchmarkFileInvalid, RunsNotComparable
-from onboarding.speedups.forms import MAX_UPLOAD_BYTES
+from onboarding.speedups.forms import MAX_UPLOAD_BYTES, SeriesForm, WindowForm
+from onboarding.speedups.measures import RATIO_CONVENTION, format_publisher
 from onboarding.speedups.models import BenchmarkResult, BenchmarkRun
 from onboarding.speedups.payloads import comparison_as_json
-from onboarding.speedups.selectors import comparison_get
+from onboarding.speedups.selectors import SpeedupSeries, benchmark_run_builds, comparison_get, speedup_series
 from onboarding.speedups.services import benchmark_run_import
+from onboarding.speedups.trends import Night, nights_by_machine, regression_list, summary_get
 
 
 class BenchmarkResultSerializer(serializers.ModelSerializer):
@@ -137,3 +139,156 @@ class BenchmarkRunViewSet(viewsets.mixins.CreateModelMixin, viewsets.ReadOnlyMod
 
 
 router.register("benchmark-runs", BenchmarkRunViewSet, basename="benchmarkrun")
+
+
+def _series_from(request: Request) -> tuple[SpeedupSeries, WindowForm]:
+    form = SeriesForm(request.query_params, builds=benchmark_run_builds())
+    window = WindowForm(request.query_params)
+    errors = {**form.errors, **window.errors}
+    if errors:
+        raise serializers.ValidationError({field: list(messages) for field, messages in errors.items()})
+    baseline_build, candidate_build = form.builds()
+    return speedup_series(baseline_build=baseline_build, candidate_build=candidate_build), window
+
+
+def _night_json(night: Night) -> dict[str, Any]:
+    comparison = night.point.comparison
+    publisher = comparison.publisher
+    return {
+        "machine": night.machine,
+        "night": night.night.isoformat(),
+        "commit_id": night.commit_id,
+        "geometric_mean": night.speedup,
+        "result": format_publisher(night.speedup),
+        "noise_interval": [night.low, night.high],
+        "rolling_average": night.rolling,
+        "pyperf_geometric_mean": comparison.geometric_mean,
+        "benchmarks_counted": len(publisher.benchmarks) if publisher else len(comparison.benchmarks),
+        "benchmarks_left_out": [{"name": name, "why": why} for name, why in publisher.left_out] if publisher else [],
+        "baseline_run": comparison.baseline.pk,
+        "candidate_run": comparison.candidate.pk,
+    }
+
+
+_SERIES_PARAMETERS = [
+    OpenApiParameter("baseline_build", str, description="Default: default."),
+    OpenApiParameter("candidate_build", str, description="Default: jit."),
+]
+_WINDOW_PARAMETERS = [
+    OpenApiParameter("start", str, description="First night, YYYY-MM-DD (default: 13 days before end)."),
+    OpenApiParameter("end", str, description="Last night, YYYY-MM-DD (default: the newest night)."),
+]
+
+
+class SpeedupSeriesViewSet(viewsets.ViewSet):
+    """``GET /api/speedup-series/``: every night per machine, the candidate build against the baseline build.
+
+    ``geometric_mean`` is bench_runner's figure (above 1 = the candidate is faster), ``result``
+    its words, ``noise_interval`` the 95 % interval, ``rolling_average`` over 4 nights.
+    **400** for an unknown build.
+    """
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(parameters=_SERIES_PARAMETERS, responses={200: OpenApiResponse(description="Nights per machine.")})
+    def list(self, request: Request) -> Response:
+        series, _window = _series_from(request)
+        return Response(
+            {
+                "convention": RATIO_CONVENTION,
+                "baseline_build": series.baseline_build,
+                "candidate_build": series.candidate_build,
+                "machines": {
+                    machine: [_night_json(night) for night in nights]
+                    for machine, nights in nights_by_machine(series).items()
+                },
+            }
+        )
+
+
+class SpeedupSummaryViewSet(viewsets.ViewSet):
+    """``GET /api/speedup-summary/?start=&end=``: PEP 836's appendix table for a window of nights.
+
+    Per machine: ``nights``, ``average`` (arithmetic mean of the nightly geometric means),
+    ``low``/``high`` (range) and ``result`` in words; plus ``mean_across_machines``. **400** for
+    an unknown build or a malformed date.
+    """
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=_SERIES_PARAMETERS + _WINDOW_PARAMETERS,
+        responses={200: OpenApiResponse(description="The summary table.")},
+    )
+    def list(self, request: Request) -> Response:
+        series, window = _series_from(request)
+        start, end = window.window()
+        summary = summary_get(series, start=start, end=end)  # type: ignore[arg-type]
+        return Response(
+            {
+                "start": summary.start.isoformat(),
+                "end": summary.end.isoformat(),
+                "rows": [
+                    {
+                        "machine": row.machine,
+                        "configuration": row.configuration,
+                        "nights": row.nights,
+                        "average": row.average,
+                        "low": row.low,
+                        "high": row.high,
+                        "result": row.words,
+                    }
+                    for row in summary.rows
+                ],
+                "mean_across_machines": summary.mean_across_machines,
+                "result": summary.words,
+            }
+        )
+
+
+class SpeedupRegressionViewSet(viewsets.ViewSet):
+    """``GET /api/speedup-regressions/``: flagged nights, newest first (rule in `trends.regression_list`).
+
+    Each with the night, the previous nights' range, which build moved (``verdict``), the
+    benchmarks that moved most, the commits in between (``first_commit`` exclusive,
+    ``last_commit``, ``compare_url``) and the change events that landed in between.
+    """
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(parameters=_SERIES_PARAMETERS, responses={200: OpenApiResponse(description="Flagged nights.")})
+    def list(self, request: Request) -> Response:
+        series, _window = _series_from(request)
+        return Response(
+            [
+                {
+                    **_night_json(item.night),
+                    "previous_nights": [night.night.isoformat() for night in item.previous],
+                    "previous_range": [item.floor, max(night.speedup for night in item.previous)],
+                    "verdict": item.verdict,
+                    "baseline_change": item.baseline_change,
+                    "candidate_change": item.candidate_change,
+                    "movers": [
+                        {"name": mover.name, "ratio": mover.ratio, "median_before": mover.before}
+                        for mover in item.movers
+                    ],
+                    "first_commit": item.first_commit,
+                    "last_commit": item.last_commit,
+                    "compare_url": item.compare_url,
+                    "changes": [
+                        {"date": event.date.isoformat(), "title": event.title, "link": event.link}
+                        for event in item.changes
+                    ],
+                    "conversions": [
+                        {"url": conv.pull_request.url, "title": conv.label, "merged_at": conv.merged_at}
+                        for conv in item.conversions
+                    ],
+                }
+                for item in regression_list(series)
+            ]
+        )
+
+
+router.register("speedup-series", SpeedupSeriesViewSet, basename="speedup-series")
+router.register("speedup-summary", SpeedupSummaryViewSet, basename="speedup-summary")
+router.register("speedup-regressions", SpeedupRegressionViewSet, basename="speedup-regressions")

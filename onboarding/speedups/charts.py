@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,14 +14,15 @@ from pygal.style import Style
 # pyperf's own formatting of a value in its unit ("3.82 ms"), for the axis and the tooltips.
 from pyperf._formatter import format_value
 
-from onboarding.speedups.measures import format_speedup
-from onboarding.speedups.models import BenchmarkResult
+from onboarding.speedups.measures import format_publisher
+from onboarding.speedups.models import BenchmarkResult, ChangeEvent
 from onboarding.speedups.selectors import MergedConversion, SpeedupSeries
+from onboarding.speedups.trends import PEP836_TARGETS, ROLLING_NIGHTS, Regression, nights_by_machine
 
 __all__ = ["TARGETS", "benchmark_means_svg", "speedup_chart_svg"]
 
-#: The speedups the JIT work aims at, drawn as horizontal lines (ratio 1.05 = 5 % faster).
-TARGETS = ((1.05, "target: 5% faster"), (1.10, "target: 10% faster"))
+#: The speedups the JIT work aims at (PEP 836), drawn as horizontal lines: (ratio, label, source).
+TARGETS = tuple((ratio, label) for ratio, label, _source in PEP836_TARGETS)
 #: Dates around a lone point, so that a one-point chart still has a time axis.
 _PAD = dt.timedelta(days=15)
 #: Room above the highest target and around the points, in ratio units.
@@ -28,27 +31,114 @@ _MACHINE_COLOURS = ("#1f5fa8", "#6a1b9a", "#00838f", "#ad1457", "#37474f")
 _TARGET_COLOURS = ("#e0a100", "#2e7d32")
 _NO_CHANGE_COLOUR = "#888888"
 _MARKER_COLOUR = "#c0392b"
+_EVENT_COLOUR = "#8d6e63"
+_REGRESSION_COLOUR = "#d50000"
 
 
-def speedup_chart_svg(series: SpeedupSeries, *, markers: Sequence[MergedConversion], title: str) -> str:
-    """Ratio (baseline ÷ candidate) per machine over time, with the targets and merged conversions.
+def speedup_chart_svg(
+    series: SpeedupSeries,
+    *,
+    markers: Sequence[MergedConversion],
+    title: str,
+    events: Sequence[ChangeEvent] = (),
+    regressions: Sequence[Regression] = (),
+) -> str:
+    """The figure per night per machine over time, its rolling average, PEP 836's targets and annotations.
 
-    One line per machine; the target lines at 1.05 and 1.10 and a "no change" line at 1.00 span
-    the chart; merged conversions are dots on the 1.00 line at their merge date. Returns ``""``
-    when the series has no point.
+    One line per machine (`Comparison.speedup`: bench_runner's geometric mean, above 1 = the
+    candidate is faster) and a dashed rolling average of `ROLLING_NIGHTS`; PEP 836's 5 % and
+    20 % targets and a "no change" line span the chart; change events (``events``, within the
+    plotted dates) sit on the bottom edge and merged conversions on the 1.00 line, each linking
+    its source; flagged regressions are ringed. The SVG scales to its container (viewBox).
+    Returns ``""`` when the series has no point.
     """
     if series.is_empty:
         return ""
-    dates = [point.date for points in series.points.values() for point in points]
+    machines = nights_by_machine(series)
+    dates = [night.point.date for nights in machines.values() for night in nights]
+    start, end = min(dates), max(dates)
+    markers = [marker for marker in markers if start - _PAD <= marker.merged_at <= end + _PAD] or list(markers)
     dates += [marker.merged_at for marker in markers]
     start, end = min(dates), max(dates)
     if end - start < 2 * _PAD:
         start, end = start - _PAD, end + _PAD
-    ratios = [point.comparison.geometric_mean for points in series.points.values() for point in points]
-    low = min(1.0, *ratios) - _MARGIN
-    high = max(TARGETS[-1][0], *ratios) + _MARGIN
-    machines = list(series.points)
-    colours = (_MACHINE_COLOURS * (len(machines) // len(_MACHINE_COLOURS) + 1))[: len(machines)]
+    shown_events = [event for event in events if start.date() <= event.date <= end.date()]
+    speedups = [night.speedup for nights in machines.values() for night in nights if math.isfinite(night.speedup)]
+    low = min(1.0, *speedups) - _MARGIN
+    high = max(TARGETS[-1][0], *speedups) + _MARGIN
+    colours: list[str] = []
+    lines: list[tuple[str, list[Any], dict[str, Any]]] = []
+    for index, (machine, nights) in enumerate(machines.items()):
+        colour = _MACHINE_COLOURS[index % len(_MACHINE_COLOURS)]
+        points = [
+            {
+                "value": (night.point.date, night.speedup),
+                "label": f"{night.night:%Y-%m-%d} {night.commit_id[:7]}: {format_publisher(night.speedup)} "
+                f"(rolling {night.rolling:.3f})",
+            }
+            for night in nights
+            if math.isfinite(night.speedup)
+        ]
+        lines.append((machine, points, {}))
+        colours.append(colour)
+        rolling = [(night.point.date, night.rolling) for night in nights if math.isfinite(night.rolling)]
+        lines.append(
+            (f"{machine}: rolling average of {ROLLING_NIGHTS} nights", rolling, {"show_dots": False, "dashed": True})
+        )
+        colours.append(colour)
+    for (ratio, label), colour in zip(TARGETS, _TARGET_COLOURS, strict=True):
+        lines.append((label, [(start, ratio), (end, ratio)], {"show_dots": False, "dashed": True}))
+        colours.append(colour)
+    lines.append(("no change", [(start, 1.0), (end, 1.0)], {"show_dots": False}))
+    colours.append(_NO_CHANGE_COLOUR)
+    if shown_events:
+        edge = low + _MARGIN / 2
+        lines.append(
+            (
+                "change (doesjitgobrrr perf_events)",
+                [
+                    {
+                        "value": (dt.datetime.combine(event.date, dt.time(12), tzinfo=dt.UTC), edge),
+                        "label": f"{event.date:%Y-%m-%d}: {event.title}",
+                        "xlink": {"href": event.link, "target": "_blank"},
+                    }
+                    for event in shown_events
+                ],
+                {"stroke": False, "dots_size": 3},
+            )
+        )
+        colours.append(_EVENT_COLOUR)
+    if markers:
+        lines.append(
+            (
+                "merged conversion",
+                [
+                    {
+                        "value": (marker.merged_at, 1.0),
+                        "label": marker.label,
+                        "xlink": {"href": marker.pull_request.url, "target": "_blank"},
+                    }
+                    for marker in markers
+                ],
+                {"stroke": False, "dots_size": 7},
+            )
+        )
+        colours.append(_MARKER_COLOUR)
+    if regressions:
+        lines.append(
+            (
+                "regression flagged",
+                [
+                    {
+                        "value": (item.night.point.date, item.night.speedup),
+                        "label": f"{item.night.night:%Y-%m-%d}: {item.verdict}",
+                    }
+                    for item in regressions
+                ],
+                {"stroke": False, "dots_size": 9},
+            )
+        )
+        colours.append(_REGRESSION_COLOUR)
     chart = _date_time_line(
         title=title,
         y_title="baseline ÷ candidate (above 1 = candidate faster)",
@@ -56,30 +146,16 @@ def speedup_chart_svg(series: SpeedupSeries, *, markers: Sequence[MergedConversi
         value_formatter=lambda value: f"{value:.3f}",
         range=(low, high),
     )
-    for machine, points in series.points.items():
-        chart.add(
-            machine,
-            [
-                {
-                    "value": (point.date, point.comparison.geometric_mean),
-                    "label": f"{point.commit_id[:7]}: {format_speedup(point.comparison.geometric_mean)}",
-                }
-                for point in points
-            ],
-        )
-    for ratio, label in TARGETS:
-        chart.add(
-            label, [(start, ratio), (end, ratio)], show_dots=False, stroke_style={"width": 2, "dasharray": "8, 4"}
-        )
-    chart.add("no change", [(start, 1.0), (end, 1.0)], show_dots=False, stroke_style={"width": 1.5})
-    if markers:
-        chart.add(
-            "merged conversion",
-            [{"value": (marker.merged_at, 1.0), "label": marker.label} for marker in markers],
-            stroke=False,
-            dots_size=7,
-        )
-    return str(chart.render(is_unicode=True))
+    for label, values, options in lines:
+        if options.pop("dashed", False):
+            options["stroke_style"] = {"width": 2, "dasharray": "8, 4"}
+        chart.add(label, values, **options)
+    return _responsive(str(chart.render(is_unicode=True)))
+
+
+def _responsive(svg: str) -> str:
+    """Let the SVG fill its container's width (it keeps its viewBox, so it scales)."""
+    return re.sub(r'^<svg([^>]*?) width="\d+(?:\.\d+)?" height="\d+(?:\.\d+)?"', r'<svg\1 width="100%"', svg, count=1)
 
 
 def benchmark_means_svg(history: Sequence[BenchmarkResult], *, title: str) -> str:
@@ -142,7 +218,7 @@ def _style(machine_colours: Sequence[str]) -> Style:
         foreground="#222",
         foreground_strong="#111",
         foreground_subtle="#666",
-        colors=(*machine_colours, *_TARGET_COLOURS, _NO_CHANGE_COLOUR, _MARKER_COLOUR),
+        colors=tuple(machine_colours),
         guide_stroke_color="#e4e4e8",
         major_guide_stroke_color="#e4e4e8",
         font_family="system-ui, sans-serif",

@@ -72,3 +72,23 @@ class SeriesForm(forms.Form):
         if not self.is_valid():
             return BenchmarkRun.Build.DEFAULT.value, BenchmarkRun.Build.JIT.value
         return self.cleaned_data["baseline_build"], self.cleaned_data["candidate_build"]
+
+
+class WindowForm(forms.Form):
+    """The summary's window of nights (query parameters ``start``/``end``, YYYY-MM-DD); both optional."""
+
+    start = forms.DateField(label="From (night)", required=False, input_formats=["%Y-%m-%d"])
+    end = forms.DateField(label="To (night)", required=False, input_formats=["%Y-%m-%d"])
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:  # type: ignore[operator]
+            raise forms.ValidationError("The window's start is after its end.")
+        return cleaned
+
+    def window(self) -> tuple[object, object]:
+        """(start, end) when valid (None for the default), else (None, None)."""
+        if not self.is_valid():
+            return None, None
+        return self.cleaned_data.get("start"), self.cleaned_data.get("end")

@@ -5,6 +5,8 @@ Refusals (`onboarding.speedups.errors`) are shown on the page with a 4xx status,
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,9 +16,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from onboarding.speedups.charts import TARGETS, benchmark_means_svg, speedup_chart_svg
+from onboarding.speedups.charts import benchmark_means_svg, speedup_chart_svg
 from onboarding.speedups.errors import BenchmarkFileInvalid, NothingToCompare, RunsNotComparable
-from onboarding.speedups.forms import ComparisonForm, RunUploadForm, SeriesForm
+from onboarding.speedups.forms import ComparisonForm, RunUploadForm, SeriesForm, WindowForm
 from onboarding.speedups.measures import RATIO_CONVENTION
 from onboarding.speedups.models import BenchmarkRun
 from onboarding.speedups.selectors import (
@@ -30,29 +32,89 @@ from onboarding.speedups.selectors import (
     speedup_series,
 )
 from onboarding.speedups.services import benchmark_run_import
+from onboarding.speedups.trends import (
+    PEP836_TARGETS,
+    ROLLING_NIGHTS,
+    change_events_between,
+    nights_by_machine,
+    regression_list,
+    summary_get,
+)
 
 
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
     form = SeriesForm(request.GET, builds=benchmark_run_builds())
+    window_form = WindowForm(request.GET)
     baseline_build, candidate_build = form.builds()
     series = speedup_series(baseline_build=baseline_build, candidate_build=candidate_build)
     markers = conversion_merged_list()
-    title = f"{candidate_build} against {baseline_build}: geometric mean per machine"
+    regressions = regression_list(series)
+    start, end = window_form.window()
+    title = f"{candidate_build} against {baseline_build}: geometric mean per night and machine"
+    nights = nights_by_machine(series)
+    first = min((night.night for items in nights.values() for night in items), default=None)
+    last = max((night.night for items in nights.values() for night in items), default=None)
+    events = change_events_between(first - dt.timedelta(days=1), last) if first and last else []
     return render(
         request,
         "speedups/overview.html",
         {
             "form": form,
+            "window_form": window_form,
             "series": series,
-            "chart": speedup_chart_svg(series, markers=markers, title=title),
-            "targets": TARGETS,
+            "nights": nights,
+            "chart": speedup_chart_svg(series, markers=markers, title=title, events=events, regressions=regressions),
+            "targets": PEP836_TARGETS,
             "markers": markers,
+            "events": events,
+            "regressions": regressions,
+            "summary": summary_get(series, start=start, end=end),  # type: ignore[arg-type]
             "attributions": conversion_attribution_list(series=series),
             "convention": RATIO_CONVENTION,
+            "rolling_nights": ROLLING_NIGHTS,
+            "query": request.GET.urlencode(),
         },
-        status=200 if form.is_valid() else 400,
+        status=200 if form.is_valid() and window_form.is_valid() else 400,
     )
+
+
+@require_GET
+def summary_csv(request: HttpRequest) -> HttpResponse:
+    """The PEP 836-style summary table as CSV (same query parameters as the page)."""
+    form = SeriesForm(request.GET, builds=benchmark_run_builds())
+    window_form = WindowForm(request.GET)
+    if not (form.is_valid() and window_form.is_valid()):
+        errors = {**form.errors, **window_form.errors}
+        return HttpResponse(
+            "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items()),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    baseline_build, candidate_build = form.builds()
+    start, end = window_form.window()
+    summary = summary_get(
+        speedup_series(baseline_build=baseline_build, candidate_build=candidate_build),
+        start=start,  # type: ignore[arg-type]
+        end=end,  # type: ignore[arg-type]
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="speedups-{candidate_build}-vs-{baseline_build}-{summary.start}-{summary.end}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(["machine", "configuration", "start", "end", "nights", "average", "low", "high", "result"])
+    for row in summary.rows:
+        writer.writerow(
+            [row.machine, row.configuration, summary.start, summary.end, row.nights,
+             f"{row.average:.4f}", f"{row.low:.4f}", f"{row.high:.4f}", row.words]
+        )  # fmt: skip
+    if summary.mean_across_machines is not None:
+        writer.writerow(
+            ["mean across machines", f"{candidate_build} vs {baseline_build}", summary.start, summary.end,
+             sum(row.nights for row in summary.rows), f"{summary.mean_across_machines:.4f}", "", "", summary.words]
+        )  # fmt: skip
+    return response
 
 
 @require_GET

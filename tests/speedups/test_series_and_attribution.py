@@ -11,6 +11,7 @@ import pytest
 
 from onboarding.speedups.charts import speedup_chart_svg
 from onboarding.speedups.models import BenchmarkRun
+from onboarding.speedups.measures import format_publisher
 from onboarding.speedups.selectors import conversion_attribution_list, conversion_merged_list, speedup_series
 from onboarding.speedups.services import benchmark_run_import
 from tests.speedups.conftest import FC_20221112, FC_20221119, JIT_DEFAULT, JIT_JIT
@@ -81,11 +82,13 @@ def test_the_chart_is_inline_svg_with_both_target_lines_and_no_external_script(
     svg = speedup_chart_svg(series, markers=[], title="jit against default")
 
     assert svg.startswith("<svg")
-    assert "target: 5% faster" in svg and "target: 10% faster" in svg
-    assert ">vm<" in svg
+    assert "PEP 836: 5% (JIT + GIL vs GIL)" in svg and "PEP 836: 20% (JIT + free-threading vs free-threading)" in svg
+    assert ">vm<" in svg and "vm: rolling average of 4 nights" in svg
     assert "merged conversion" not in svg
     assert not re.search(r"<script[^>]+src=", svg)
-    assert "0edaa75: 1.01x slower" in svg
+    assert 'viewBox="' in svg
+    point = series.points["vm"][0]
+    assert f"0edaa75: {format_publisher(point.comparison.speedup)}" in svg
 
 
 def test_the_chart_marks_merged_conversions(

@@ -9,7 +9,7 @@ from django import template
 # pyperf's own formatting of a value in its unit ("3.82 ms", "53.6 ns"), as compare_to prints it.
 from pyperf._formatter import format_value, format_values
 
-from onboarding.speedups.measures import format_speedup
+from onboarding.speedups.measures import format_publisher, format_speedup
 
 register = template.Library()
 
@@ -35,3 +35,9 @@ def mean_stdev(mean: float, stdev: float | None, unit: str = "second") -> str:
         return str(format_value(unit, mean))
     mean_text, stdev_text = format_values(unit, (mean, stdev))
     return f"{mean_text} +- {stdev_text}"
+
+
+@register.filter
+def published(ratio: float | None) -> str:
+    """bench_runner's words for its geometric mean: "1.073x faster", "1.063x slower" (2 − g)."""
+    return "–" if ratio is None or not math.isfinite(ratio) else format_publisher(ratio)
