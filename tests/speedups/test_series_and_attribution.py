@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from onboarding.speedups.charts import speedup_chart_svg
-from onboarding.speedups.models import BenchmarkRun
 from onboarding.speedups.measures import format_publisher
+from onboarding.speedups.models import BenchmarkRun
 from onboarding.speedups.selectors import conversion_attribution_list, conversion_merged_list, speedup_series
 from onboarding.speedups.services import benchmark_run_import
 from tests.speedups.conftest import FC_20221112, FC_20221119, JIT_DEFAULT, JIT_JIT
