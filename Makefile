@@ -56,7 +56,10 @@ demo-data: setup
 	$(DEMO) manage.py seed_demo_contributions
 	@if [ -d "$(JIT_SHARED_DIR)/benchmarks" ]; then \
 		echo "Importing the real pyperf results in $(JIT_SHARED_DIR)/benchmarks"; \
-		$(DEMO) manage.py import_benchmarks "$(JIT_SHARED_DIR)/benchmarks/pyperf-jit" "$(JIT_SHARED_DIR)/benchmarks/pyperf"; \
+		$(DEMO) manage.py import_benchmarks "$(JIT_SHARED_DIR)/benchmarks/nightly-aarch64" "$(JIT_SHARED_DIR)/benchmarks/pyperf-jit" "$(JIT_SHARED_DIR)/benchmarks/pyperf"; \
+	fi
+	@if [ -f "$(JIT_SHARED_DIR)/doesjitgobrrr/perf_events.yaml" ]; then \
+		$(DEMO) manage.py import_perf_events "$(JIT_SHARED_DIR)/doesjitgobrrr/perf_events.yaml"; \
 	fi
 
 serve: setup
