@@ -14,8 +14,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
-from onboarding.errors import ScanFailed, ScanNotRerunnable
+from onboarding.errors import BrokerUnavailable, ScanFailed, ScanNotRerunnable
 from onboarding.snapshots.models import CPYTHON_REPOSITORY, Scan
 from onboarding.snapshots.services import scan_run, snapshot_default_label
 
@@ -23,10 +24,33 @@ logger = logging.getLogger(__name__)
 
 
 def _job_enqueue(scan: Scan) -> None:
+    pk = scan.pk
+    transaction.on_commit(lambda: _job_send(pk))
+
+
+def _job_send(scan_id: int) -> None:
+    """Send the scan's job to the broker; when it is unreachable the row says so and stays re-runnable.
+
+    Raises `BrokerUnavailable` (the API answers 503) after marking the scan ``failed`` with the
+    reason, so no ``pending`` row is left behind forever; ``scan_rerun`` queues it again.
+    """
+    from kombu.exceptions import OperationalError
+
     from onboarding.snapshots.jobs import scan_job
 
-    pk = scan.pk
-    transaction.on_commit(lambda: scan_job.delay(pk))
+    try:
+        scan_job.delay(scan_id)
+    except OperationalError as exc:
+        logger.warning("scan %s: the broker is unreachable: %s", scan_id, exc)
+        Scan.objects.filter(pk=scan_id, status=Scan.Status.PENDING).update(
+            status=Scan.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"Not started: the job broker was unreachable ({exc}). Re-run the scan once it is back.",
+        )
+        raise BrokerUnavailable(
+            f"Scan #{scan_id} could not be queued: the job broker is unreachable. It is recorded as failed; "
+            "re-run it once the broker is back."
+        ) from exc
 
 
 def scan_enqueue(
@@ -39,7 +63,8 @@ def scan_enqueue(
 ) -> Scan:
     """A ``pending`` Scan of ``path``, queued for a worker once the transaction commits.
 
-    Without a broker (the default) the job runs in-process right after the commit.
+    Without a broker (the default) the job runs in-process right after the commit. Raises
+    `BrokerUnavailable` when the broker cannot be reached (the scan is then ``failed``, saying so).
     """
     with transaction.atomic():
         scan = Scan.objects.create(
