@@ -2,7 +2,8 @@
 #
 #   make demo   set up .venv, migrate SQLite, load demo users, scan real CPython sources
 #               (CPYTHON_SRC, else the shared snapshots of main), load the shared pystats
-#               (task impact), serve http://127.0.0.1:$(PORT)
+#               (task impact), import the real pull requests of the JIT mega-issues,
+#               serve http://127.0.0.1:$(PORT)
 #   make test   set up .venv with the test tools and run the whole suite (tests/)
 #   make lint   ruff (lint and format) over the project, and a check that migrations match the models
 
@@ -53,7 +54,10 @@ demo-data: setup
 		echo "Loading instruction execution counts (task impact) from $$pystats"; \
 		$(DEMO) manage.py load_pystats "$$pystats"; \
 	fi
-	$(DEMO) manage.py seed_demo_contributions
+	@if [ -f "$(JIT_SHARED_DIR)/github/cpython-jit-pulls.json" ]; then \
+		echo "Importing the real pull requests of the JIT mega-issues in $(JIT_SHARED_DIR)/github"; \
+		$(DEMO) manage.py import_pulls "$(JIT_SHARED_DIR)/github/cpython-jit-pulls.json"; \
+	fi
 	@if [ -d "$(JIT_SHARED_DIR)/benchmarks" ]; then \
 		echo "Importing the real pyperf results in $(JIT_SHARED_DIR)/benchmarks"; \
 		$(DEMO) manage.py import_benchmarks "$(JIT_SHARED_DIR)/benchmarks/nightly-aarch64" "$(JIT_SHARED_DIR)/benchmarks/pyperf-jit" "$(JIT_SHARED_DIR)/benchmarks/pyperf"; \

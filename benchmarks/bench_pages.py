@@ -67,7 +67,7 @@ def build_database(db: Path) -> None:
     _manage(env, "migrate", "--noinput")
     _manage(env, "loaddata", "fixtures/users.json")
     _manage(env, "scan_snapshots", "fixtures/snapshots.json", "--root", str(SHARED / "cpython"))
-    _manage(env, "seed_demo_contributions")
+    _manage(env, "import_pulls", str(SHARED / "github" / "cpython-jit-pulls.json"))
     _manage(
         env,
         "import_benchmarks",

@@ -1,85 +1,111 @@
-"""The demo data (`make demo`): contributions seeded on tasks that real re-scans of CPython converted."""
+"""The demo data (`make demo`): the real pull requests of the JIT mega-issues, credited by real re-scans."""
 
 from __future__ import annotations
 
 import io
+import json
+import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 
 from onboarding.claims.models import PullRequest
-from onboarding.leaderboard.demo import DEMO_REPOSITORY
-from onboarding.leaderboard.models import Recognition
-from onboarding.leaderboard.selectors import celebration_list, contributor_profile, leaderboard_list
+from onboarding.claims.services import claim_limit_for
+from onboarding.contributors.models import Contributor
+from onboarding.leaderboard.selectors import celebration_list, leaderboard_list
+from tests.conftest import SHARED_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
+PULLS = SHARED_DIR / "github" / "cpython-jit-pulls.json"
 
 
 @pytest.fixture
-def seeded(demo_history: None, db: None) -> str:
+def imported(demo_history: None, db: None) -> str:
     out = io.StringIO()
-    call_command("seed_demo_contributions", stdout=out)
+    call_command("import_pulls", str(PULLS), stdout=out)
     return out.getvalue()
 
 
-def test_the_seed_fills_the_leaderboard_from_real_rescans(seeded: str) -> None:
-    board = [(s.github_handle, s.points, s.conversions, s.reviews, s.mentoring) for s in leaderboard_list()]
-
-    assert seeded == "Demo contributions: 11 merged pull requests, 4 recognitions.\n"
-    assert board == [
-        ("demo-carol", 30, 3, 1, 1),
-        ("demo-bob", 25, 6, 1, 0),
-        ("demo-alice", 13, 3, 1, 0),
-    ]
-
-
-def test_claims_and_unconfirmed_merges_in_the_demo_earn_nothing(seeded: str) -> None:
-    handles = {s.github_handle for s in leaderboard_list()}
-    erin_pr = PullRequest.objects.get(claim__contributor__github_handle="demo-erin")
-
-    assert erin_pr.state == PullRequest.State.MERGED
-    assert {"demo-dave", "demo-erin"}.isdisjoint(handles)
+def _authors() -> dict[str, int]:
+    """login (lower case) → number of merged PRs with a confirmed author, from the shared file."""
+    authors: dict[str, int] = {}
+    for entry in json.loads(PULLS.read_text()):
+        login = (entry["user"] or {}).get("login")
+        if login and entry["merged"] and entry["author_verified"]:
+            authors[login.lower()] = authors.get(login.lower(), 0) + 1
+    return authors
 
 
-def test_the_demo_celebrates_alices_first_contribution_and_gives_badges(seeded: str) -> None:
-    texts = [c.text for c in celebration_list(limit=10)]
-    alice = leaderboard_list()[2].contributor
-    carol = leaderboard_list()[0].contributor
+def test_the_leaderboard_shows_real_authors_of_merged_pull_requests(imported: str) -> None:
+    board = list(leaderboard_list())
+    authors = _authors()
 
-    assert "@demo-alice converted `CALL_TYPE_1` — first contribution!" in texts
-    assert [b.slug for b in contributor_profile(contributor=carol).badges] == [
-        "first-conversion",
-        "first-timer-mentor",
-    ]
-    assert [b.slug for b in contributor_profile(contributor=leaderboard_list()[1].contributor).badges] == [
-        "first-conversion",
-        "five-conversions",
-    ]
-    assert contributor_profile(contributor=alice).first_contribution.date().isoformat() == "2026-02-17"
+    assert len(board) >= 10
+    assert all(s.github_handle.lower() in authors for s in board)
+    assert all(s.conversions >= 1 for s in board)  # no recognitions in the demo: points are conversions
+    assert not Contributor.objects.filter(github_handle__istartswith="demo-", user__isnull=True).exists()
 
 
-def test_the_dashboard_and_pages_show_the_demo(seeded: str, client: Client) -> None:
-    assert "@demo-alice converted <code>CALL_TYPE_1</code> — first contribution!" in client.get("/").content.decode()
-    assert "@demo-carol" in client.get("/leaderboard/").content.decode()
-    assert (
-        "(Contributed by Alice Newcomer and Carol Veteran in :gh:`134584`.)"
-        in client.get("/leaderboard/campaigns/refcount/credits.md").content.decode()
-    )
+def test_every_pull_request_is_a_real_cpython_one(imported: str) -> None:
+    urls = list(PullRequest.objects.values_list("url", flat=True))
+
+    assert len(urls) == len(json.loads(PULLS.read_text()))
+    assert all(re.fullmatch(r"https://github\.com/python/cpython/pull/\d+", u) for u in urls)
 
 
-def test_seeding_twice_changes_nothing(seeded: str) -> None:
-    before = (PullRequest.objects.count(), Recognition.objects.count(), [s.points for s in leaderboard_list()])
+def test_unknown_authors_and_merge_dates_stay_unknown(imported: str) -> None:
+    entries = {e["number"]: e for e in json.loads(PULLS.read_text())}
+    for pr in PullRequest.objects.select_related("author"):
+        entry = entries[pr.number]
+        assert (pr.author.github_handle if pr.author else None) == (entry["user"] or {}).get("login")
+        assert (pr.merged_at.date().isoformat() if pr.merged_at else None) == entry["merged_at"]
+        assert (pr.state == PullRequest.State.MERGED) == entry["merged"]
 
-    call_command("seed_demo_contributions", verbosity=0)
 
-    assert (PullRequest.objects.count(), Recognition.objects.count(), [s.points for s in leaderboard_list()]) == before
-    assert not PullRequest.objects.filter(repo="python/cpython").exists()
-    assert PullRequest.objects.filter(repo=DEMO_REPOSITORY).count() == 11
+def test_the_demo_accounts_are_first_timers(imported: str) -> None:
+    people = Contributor.objects.filter(user__username__in=["alice", "bob"])
+
+    assert people.count() == 2
+    assert {claim_limit_for(contributor=c) for c in people} == {settings.CLAIMS_MAX_ACTIVE_FIRST_TIMER}
 
 
-def test_make_demo_seeds_after_the_scans() -> None:
+def test_celebrations_and_pages_show_the_real_people(imported: str, client: Client) -> None:
+    top = leaderboard_list()[0]
+    celebrations = celebration_list(limit=5)
+
+    assert celebrations and all(c.pull_request.repo == "python/cpython" for c in celebrations if c.pull_request)
+    assert f"@{top.github_handle}" in client.get("/leaderboard/").content.decode()
+    profile = client.get(f"/leaderboard/contributors/{top.github_handle}/").content.decode()
+    assert "https://github.com/python/cpython/pull/" in profile
+
+
+def test_importing_twice_changes_nothing(imported: str) -> None:
+    before = (PullRequest.objects.count(), Contributor.objects.count(), [s.points for s in leaderboard_list()])
+    out = io.StringIO()
+
+    call_command("import_pulls", str(PULLS), stdout=out)
+
+    assert (PullRequest.objects.count(), Contributor.objects.count(), [s.points for s in leaderboard_list()]) == before
+    assert "0 created, 0 updated" in out.getvalue()
+
+
+def test_make_demo_imports_the_shared_pull_requests_after_the_scans() -> None:
     target = (ROOT / "Makefile").read_text().split("\ndemo-data:", 1)[1].split("\n\n", 1)[0]
 
-    assert target.index("scan_snapshots") < target.index("manage.py seed_demo_contributions")
+    assert target.index("scan_snapshots") < target.index("manage.py import_pulls")
+    assert "github/cpython-jit-pulls.json" in target
+    assert "seed_demo" not in target
+
+
+def test_nothing_links_to_a_repository_that_does_not_exist() -> None:
+    texts = [
+        p.read_text()
+        for folder in ("onboarding", "fixtures")
+        for p in (ROOT / folder).rglob("*")
+        if p.suffix in {".html", ".json", ".py", ".md"} and p.is_file()
+    ]
+
+    assert not [t for t in texts if "jit-onboarding-demo" in t]

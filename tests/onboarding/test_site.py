@@ -18,7 +18,9 @@ from onboarding.campaigns.models import Task
 from onboarding.claims.models import Claim, ClaimEvent
 from onboarding.claims.services import claim_create
 from onboarding.contributors.services import contributor_for_user
+from onboarding.snapshots.models import Scan
 from onboarding.web.errors import permission_denied, server_error
+from tests.conftest import SHARED_DIR
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_history")]
 
@@ -94,12 +96,12 @@ class TestFrame:
 
 class TestAtomFeed:
     def test_entry_ids_are_tag_uris(self, client: Client) -> None:
-        call_command("seed_demo_contributions", verbosity=0)
+        call_command("import_pulls", str(SHARED_DIR / "github" / "cpython-jit-pulls.json"), verbosity=0)
         response = client.get(reverse("leaderboard:feed"))
 
         ids = [e.text for e in ET.fromstring(response.content).iter("{http://www.w3.org/2005/Atom}id")]
         entry_ids = ids[1:]
-        assert entry_ids, "the seeded demo has celebrations"
+        assert entry_ids, "the demo's real pull requests have celebrations"
         assert all(re.fullmatch(r"tag:testserver,\d{4}-\d{2}-\d{2}:/\S+", i) for i in entry_ids), entry_ids
         assert len(set(entry_ids)) == len(entry_ids)
 
@@ -167,3 +169,41 @@ class TestMyClaims:
     def test_my_claims_needs_a_sign_in(self, client: Client) -> None:
         response = client.get(reverse("web:my-claims"))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+class TestScanFromTheSite:
+    def test_a_maintainer_starts_a_scan_and_gets_its_live_progress(self, client: Client, cpython_dir) -> None:
+        client.force_login(User.objects.get(username="maintainer"))
+        page = client.get(reverse("web:scans")).content.decode()
+        assert 'hx-post="/scans/start/"' in page and "htmx" in page
+
+        response = client.post(
+            reverse("web:scan-start"),
+            {"path": str(cpython_dir / "main-2026-06"), "label": "from-the-site"},
+            headers={"HX-Request": "true"},
+        )
+
+        assert response.status_code == 200
+        scan = Scan.objects.get(label="from-the-site")
+        html = response.content.decode()
+        assert f"Scan #{scan.pk}" in html
+        # No broker in tests: the job ran right after the commit, so the fragment is final (no more polling).
+        assert scan.status == Scan.Status.SUCCEEDED and "hx-trigger" not in html
+
+    def test_progress_polls_while_a_scan_runs_and_stops_when_it_ends(self, client: Client) -> None:
+        scan = Scan.objects.create(label="running-one", path="/x", status=Scan.Status.RUNNING, progress=["analyzing"])
+        running = client.get(reverse("web:scan-progress", args=[scan.pk])).content.decode()
+        assert f'hx-get="/scans/{scan.pk}/progress/"' in running and "analyzing" in running
+
+        Scan.objects.filter(pk=scan.pk).update(status=Scan.Status.FAILED, error="bytecodes.c:1: broken")
+        ended = client.get(reverse("web:scan-progress", args=[scan.pk])).content.decode()
+        assert "hx-get" not in ended and "bytecodes.c:1: broken" in ended
+
+    def test_only_maintainers_start_scans_and_bad_paths_say_why(self, client: Client) -> None:
+        client.force_login(User.objects.get(username="alice"))
+        assert client.post(reverse("web:scan-start"), {"path": "/tmp"}).status_code == 403
+
+        client.force_login(User.objects.get(username="maintainer"))
+        response = client.post(reverse("web:scan-start"), {"path": "/nowhere"}, headers={"HX-Request": "true"})
+        assert response.status_code == 400 and "No CPython sources here" in response.content.decode()
+        assert not Scan.objects.filter(path="/nowhere").exists()
