@@ -1,20 +1,26 @@
 """Celery jobs of the history app: analyze one version of the DSL files; fan a backfill's versions out.
 
 With a broker and a result backend (``CELERY_BROKER_URL``, ``CELERY_RESULT_BACKEND``) the
-versions go to the workers as one Celery group and come back in submission order; otherwise
+versions go to the workers as Celery groups and come back in submission order; otherwise
 (``CELERY_TASK_ALWAYS_EAGER``, the default) they are analyzed in this process, one by one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import itertools
+from collections import deque
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from celery import current_app, group, shared_task
+from celery.result import GroupResult
 from django.conf import settings
 
 from onboarding.history.versions import Statuses, version_statuses
 
+#: Versions per Celery group, and groups queued ahead of the one whose results are being read.
+GROUP_SIZE = 16
+GROUPS_AHEAD = 2
 #: ``(bytecodes.c text, optimizer_bytecodes.c text or None)``
 VersionText = tuple[str, str | None]
 
@@ -32,27 +38,42 @@ def fan_out_available() -> bool:
     return not conf.task_always_eager and bool(conf.result_backend)
 
 
-def versions_analyze(versions: Sequence[VersionText]) -> Iterator[tuple[Statuses, str]]:
+def versions_analyze(versions: Iterable[VersionText]) -> Iterator[tuple[Statuses, str]]:
     """``(statuses, error)`` of each version, in the order given, as each becomes available.
 
-    On Celery the whole group is queued at once and its results are read in order (a later
-    version may be done before an earlier one; it waits for its turn). A version whose worker
-    gives no answer within ``HISTORY_VERSION_TIMEOUT`` seconds raises Celery's ``TimeoutError``.
+    ``versions`` is read lazily. On Celery they are queued as groups of ``GROUP_SIZE``, with
+    ``GROUPS_AHEAD`` groups queued beyond the one being read, so the workers stay busy while
+    memory and the broker hold a bounded number of texts; results are read in order (a later
+    version may finish first and waits for its turn). A version whose worker gives no answer
+    within ``HISTORY_VERSION_TIMEOUT`` seconds (default 900) raises Celery's ``TimeoutError``.
     """
     if not fan_out_available():
         for bytecodes, optimizer in versions:
             yield version_statuses(bytecodes=bytecodes, optimizer=optimizer)
         return
-    result = group(version_analyze_job.s(b, o) for b, o in versions).apply_async()
     timeout = float(getattr(settings, "HISTORY_VERSION_TIMEOUT", 900))
+    pending: deque[GroupResult] = deque()
+    source = iter(versions)
+
+    def queue_next() -> bool:
+        chunk = list(itertools.islice(source, GROUP_SIZE))
+        if chunk:
+            pending.append(group(version_analyze_job.s(b, o) for b, o in chunk).apply_async())
+        return bool(chunk)
+
     finished = False
     try:
-        for child in result.results:
-            statuses, error = child.get(timeout=timeout, propagate=True)
-            child.forget()
-            yield statuses, error
+        while len(pending) <= GROUPS_AHEAD and queue_next():
+            pass
+        while pending:
+            for child in pending.popleft().results:
+                statuses, error = child.get(timeout=timeout, propagate=True)
+                child.forget()
+                yield statuses, error
+            queue_next()
         finished = True
     finally:
         if not finished:
             # Stopped early (an error, or the caller gave up): leave no queued work behind.
-            result.revoke()
+            for result in pending:
+                result.revoke()

@@ -31,6 +31,8 @@ __all__ = ["Flip", "Progress", "history_scan"]
 
 #: ``progress(message, level)``: 1 a step of the run, 2 the per-commit counter, 3 one flip.
 Progress = Callable[[str, int], None]
+#: Versions whose texts are read from git at once (each is some 300 KB).
+READ_BATCH = 32
 #: A version of the DSL files: (bytecodes.c blob id, optimizer_bytecodes.c blob id or "").
 VersionKey = tuple[str, str]
 
@@ -105,8 +107,7 @@ def _run(run: HistoryRun, *, repo: Path, report: Progress) -> None:
         f"{len(wanted)} versions: {run.cache_hits} cached, {len(missing)} to analyze ({run.mode})",
         1,
     )
-    texts = blob_texts(repo, [b for k in missing for b in k if b])
-    fresh = versions_analyze([(texts[b], texts[o] if o else None) for b, o in missing])
+    fresh = versions_analyze(_version_texts(repo, missing))
     counter = _Counter(total=len(commits), analyses=len(missing), report=report)
     computed: dict[VersionKey, tuple[Statuses, str]] = {}
 
@@ -141,6 +142,15 @@ def _run(run: HistoryRun, *, repo: Path, report: Progress) -> None:
         f"({run.analyses} analyses, {run.cache_hits} cached versions)",
         1,
     )
+
+
+def _version_texts(repo: Path, keys: list[VersionKey]) -> Iterator[tuple[str, str | None]]:
+    """The texts of each version, read ``READ_BATCH`` versions at a time (a long history never sits in memory)."""
+    for start in range(0, len(keys), READ_BATCH):
+        batch = keys[start : start + READ_BATCH]
+        texts = blob_texts(repo, [b for key in batch for b in key if b])
+        for bytecodes, optimizer in batch:
+            yield texts[bytecodes], texts[optimizer] if optimizer else None
 
 
 def _key(blobs: dict[tuple[str, str], str | None], revision: str) -> VersionKey | None:
