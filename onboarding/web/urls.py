@@ -20,4 +20,6 @@ urlpatterns = [
     path("claims/<int:pk>/release/", views.claim_release, name="claim-release"),
     path("claims/<int:pk>/pull-request/", views.claim_pull_request, name="claim-pull-request"),
     path("scans/", views.scan_list, name="scans"),
+    path("scans/start/", views.scan_start, name="scan-start"),
+    path("scans/<int:pk>/progress/", views.scan_progress, name="scan-progress"),
 ]

@@ -10,11 +10,13 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.campaigns.models import Campaign, Task
@@ -50,9 +52,10 @@ from onboarding.contributors.selectors import (
 )
 from onboarding.contributors.services import contributor_for_user
 from onboarding.errors import ApplicationError
+from onboarding.snapshots.queued import scan_enqueue
 from onboarding.snapshots.selectors import scan_list as scan_list_select
 from onboarding.web.charts import burndown_svg
-from onboarding.web.forms import AssignForm, PullRequestForm, ReleaseForm
+from onboarding.web.forms import AssignForm, PullRequestForm, ReleaseForm, ScanStartForm
 from onboarding.web.highlight import highlight_definition
 from onboarding.web.markdown import markdown_to_html
 
@@ -278,7 +281,46 @@ def claim_pull_request(request: HttpRequest, pk: int) -> HttpResponseRedirect:
 @require_GET
 def scan_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(scan_list_select(), 25).get_page(request.GET.get("page"))
-    return render(request, "web/scan_list.html", {"page_obj": page})
+    is_maintainer = contributor_is_maintainer(user=request.user)
+    return render(
+        request,
+        "web/scan_list.html",
+        {"page_obj": page, "is_maintainer": is_maintainer, "scan_form": ScanStartForm() if is_maintainer else None},
+    )
+
+
+@login_required
+@require_POST
+def scan_start(request: HttpRequest) -> HttpResponse:
+    """A maintainer queues a scan; an htmx request gets the live progress fragment, others a redirect."""
+    if not contributor_is_maintainer(user=request.user):
+        raise PermissionDenied("Only maintainers start scans.")
+    form = ScanStartForm(request.POST)
+    if not form.is_valid():
+        errors = " ".join(e for field in form.errors.values() for e in field)
+        if request.htmx:
+            return HttpResponse(f'<p class="message error" role="alert">{escape(errors)}</p>', status=400)
+        messages.error(request, errors)
+        return redirect("web:scans")
+    try:
+        scan = scan_enqueue(path=form.cleaned_data["path"], label=form.cleaned_data["label"] or None)
+    except ApplicationError as exc:
+        if request.htmx:
+            return HttpResponse(f'<p class="message error" role="alert">{escape(exc.message)}</p>', status=409)
+        messages.error(request, exc.message)
+        return redirect("web:scans")
+    scan.refresh_from_db()
+    if request.htmx:
+        return render(request, "web/_scan_started.html", {"scan": scan})
+    messages.success(request, f"Scan #{scan.pk} of {scan.path} started.")
+    return redirect("web:scans")
+
+
+@require_GET
+def scan_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress fragment of one scan (htmx polls it while the scan is queued or running)."""
+    scan = get_object_or_404(scan_list_select(), pk=pk)
+    return render(request, "web/_scan_progress.html", {"scan": scan})
 
 
 @require_GET
