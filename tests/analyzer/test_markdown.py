@@ -17,7 +17,12 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 from analyzer.analysis import Analysis, analyze
 from analyzer.campaigns import REGISTRY, CampaignResult, run_all
 from analyzer.campaigns.refcount import is_pop_top_family
-from analyzer.campaigns.refcount.plan import release_uops, target_stack_effect
+from analyzer.campaigns.refcount.plan import (
+    kept_array_precedent,
+    release_uops,
+    released_arrays,
+    target_stack_effect,
+)
 from analyzer.history import closest_conversion, conversions_between
 from analyzer.markdown import ClaimInfo, render_guide, render_megaissue, render_megaissue_parts
 from analyzer.testopt import scan_test_opt
@@ -35,7 +40,7 @@ COMMITS = {
     "3.15a-2026-02": "e0dfd01f6aeaf3627cb081b5046f6d6407ef9139",
     "main-2026-06": "0dede27d1b7e89194875eaa531383394cb6206aa",
 }
-TASK_ID_RE = re.compile(r"<!-- task:([a-z_]+):([A-Za-z0-9_]+) -->")
+TASK_ID_RE = re.compile(r"<!-- task:([a-z0-9_-]+):([A-Za-z0-9_:]+) -->")
 
 
 @cache
@@ -79,7 +84,7 @@ def test_checklist_is_a_gfm_task_list_with_each_task_once(label, slug):
     assert {name for _, name in ids} == {f.name for f in listed}
     by_name = {f.name: f for f in listed}
     for checked, content in items:
-        name = re.search(r"`([A-Za-z0-9_]+)`", content).group(1)
+        name = re.search(r"`([A-Za-z0-9_:]+)`", content).group(1)
         assert checked == (by_name[name].status == "done"), content
 
 
@@ -173,11 +178,36 @@ def test_an_array_with_no_shape_to_follow_gets_no_invented_target():
     assert "_POP_TOP_OPARG" not in older
 
 
-def test_a_release_made_only_on_the_error_path_keeps_the_stack_effect():
-    guide = guide_for("main-2026-06", "STORE_SUBSCR_DICT")
-    assert "Target: the stack effect can stay `(value, dict_st, sub -- st)`." in guide
-    assert "Every inline release here is on an error path (line 1459" in guide
-    assert "PyStackRef_NULL" not in guide
+@pytest.mark.parametrize("label", ["3.15a-2026-02", "main-2026-06"])
+def test_a_release_made_only_on_the_error_path_leaves_nothing_to_do(label):
+    # CPython converted _STORE_SUBSCR_DICT in December 2025: `st = dict_st` hands the dict out for
+    # the macro's POP_TOP, and the only close left is on the error path.
+    finding = next(f for f in results(label)["refcount"].findings if f.name == "STORE_SUBSCR_DICT")
+    assert finding.status == "done"
+    assert any("only on the error path" in e.note and "PyStackRef_CLOSE(dict_st)" in e.text for e in finding.evidence)
+    guide = guide_for(label, "STORE_SUBSCR_DICT")
+    assert "### Nothing left to do" in guide and "Target" not in guide
+
+
+def test_a_call_that_swaps_its_result_into_the_callables_slot_is_done_with_a_note():
+    finding = next(f for f in results("main-2026-06")["refcount"].findings if f.name == "CALL_BUILTIN_FAST")
+    assert finding.status == "done"
+    assert "note: the value it replaces there is still released inline" in finding.summary
+    assert any(
+        e.note.startswith("note: releases the value its result replaces in `callable`'s slot") for e in finding.evidence
+    )
+    assert any(e.text.endswith("_POP_TOP_OPARG + POP_TOP") for e in finding.evidence)
+    guide = guide_for("main-2026-06", "CALL_BUILTIN_FAST")
+    assert "### Nothing left to do" in guide and "### 2." not in guide
+
+
+def test_a_helper_that_consumes_its_argument_is_a_hidden_release():
+    finding = next(f for f in results("main-2026-06")["refcount"].findings if f.name == "GET_ITER")
+    assert finding.status == "todo"
+    (hidden,) = [e for e in finding.evidence if "_PyEval_GetIter" in e.note]
+    assert hidden.line == 3770 and "consumes `iterable`, then the body marks it DEAD" in hidden.note
+    guide = guide_for("main-2026-06", "GET_ITER")
+    assert "`_PyEval_GetIter` consumes the references it is given; call a variant that borrows them" in guide
 
 
 def test_a_done_task_gets_no_conversion_steps():
@@ -244,17 +274,25 @@ def test_guide_targets_match_what_cpython_did_for_every_real_conversion(old_labe
     after = {f.name: f for f in results(new_label)["refcount"].findings}
     converted = [n for n, f in before.items() if f.status == "todo" and n in after and after[n].status == "done"]
     assert converted
-    checked = []
+    checked, open_design = [], []
     for name in converted:
         if name in TARGET_EXCEPTIONS:
             continue
         was = old.ops.get(before[name].uop) or old.insts[before[name].uop]
         now = new.ops.get(after[name].uop) or new.insts[after[name].uop]
+        if released_arrays(was) and kept_array_precedent(old) is None:
+            # An array released whole with no converted uop to follow: the guide names no target
+            # (as for the variadic calls CPython converted in April 2026, gh-148171).
+            guide = render_guide(before[name], old)
+            assert "Target: none that this snapshot shows yet." in guide, name
+            open_design.append(name)
+            continue
         target, pairs = target_stack_effect(was)
         assert len(target.outputs) == len(now.stack.outputs), (name, str(target), str(now.stack))
         assert len(release_uops(old, None, pairs, was)) == _released_after(new, name, now.name), name
         checked.append(name)
-    assert len(checked) >= len(converted) - len(TARGET_EXCEPTIONS)
+    assert len(checked) + len(open_design) >= len(converted) - len(TARGET_EXCEPTIONS)
+    assert len(checked) > len(open_design)
 
 
 def test_an_optimizer_worked_example_shows_the_case_that_was_added():

@@ -12,13 +12,12 @@ from functools import lru_cache
 
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Block, Code, Finding, GuideStep, Paragraph
-from analyzer.campaigns.refcount.rules import RefcountFacts
+from analyzer.campaigns.refcount.rules import CONSUMING_HELPERS, RefcountFacts, is_consuming_helper
 from analyzer.campaigns.refcount.rules import facts_of as _read_facts
 from analyzer.cbody import body_of
 from analyzer.model import InstDef, Macro, StackEffect, StackItem
 
 __all__ = [
-    "error_path_releases",
     "facts_of",
     "forwarded_name",
     "guide_steps",
@@ -213,15 +212,6 @@ def pass_through_paths(uop: InstDef, pairs: list[tuple[str, str]]) -> list[tuple
     return list(dict.fromkeys((out, inp) for out, inp in moves if out in outputs and inp in inputs))
 
 
-def error_path_releases(uop: InstDef) -> list[int]:
-    """Lines of ``uop``'s inline releases when every one of them is followed by an unconditional
-    jump to the error handler (``PyStackRef_CLOSE(dict_st); ERROR_IF(1);``), else ``[]``."""
-    facts = facts_of(uop)
-    if not facts.releases or any(e.line not in facts.on_error for e in facts.releases):
-        return []
-    return [e.line for e in facts.releases]
-
-
 def _null_safe_pop(analysis: Analysis) -> str:
     """A note that ``POP_TOP`` tolerates NULL, when this snapshot's ``POP_TOP`` uses ``PyStackRef_XCLOSE``."""
     pop = analysis.insts.get("POP_TOP") or analysis.ops.get("POP_TOP")
@@ -256,22 +246,7 @@ def guide_steps(finding: Finding, analysis: Analysis) -> list[GuideStep]:
     arrays = released_arrays(uop)
     first: list[Block] = [Paragraph(f"Current: `{uop.kind}({uop.name}, {uop.stack})`")]
     array_release: list[str] | None = []
-    on_error = error_path_releases(uop)
-    if on_error:
-        pairs = []
-        where = ", ".join(str(n) for n in on_error)
-        first += [
-            Paragraph(f"Target: the stack effect can stay `{uop.stack}`."),
-            Paragraph(
-                f"Every inline release here is on an error path (line {where}, followed by a jump to the error "
-                "handler): on success the references already leave the uop or are consumed. What is left is the "
-                "error path. With `ERROR_NO_POP()` the references stay on the stack for the unwinder to release, "
-                "which is only right if no call has consumed them first, so agree on the error path in the upstream "
-                "issue before you start."
-            ),
-        ]
-        array_release = None
-    elif arrays:
+    if arrays:
         # Arrays change the whole layout: the scalar forwarding of `target` does not apply.
         pairs = []
         array_release = _array_blocks(first, analysis, uop, op_name, arrays, facts_of(uop).how)
@@ -282,11 +257,11 @@ def guide_steps(finding: Finding, analysis: Analysis) -> list[GuideStep]:
         GuideStep("Change the stack effect", tuple(first)),
         GuideStep(
             "Release the references in every instruction that uses it",
-            tuple(_macro_blocks(analysis, uop, op_name, pairs, array_release, bool(on_error))),
+            tuple(_macro_blocks(analysis, uop, op_name, pairs, array_release)),
         ),
         GuideStep(
             "Update the optimizer",
-            tuple(_optimizer_blocks(analysis, uop, op_name, target, pairs, bool(on_error or arrays))),
+            tuple(_optimizer_blocks(analysis, uop, op_name, target, pairs, bool(arrays))),
         ),
     ]
 
@@ -297,6 +272,14 @@ def _move_blocks(analysis: Analysis, uop: InstDef, pairs: list[tuple[str, str]])
     slots = replaced_locals(uop) if pairs else set()
     peeked = dict(replaced_peeks(uop)) if pairs else {}
     input_pairs = [(i, o) for i, o in pairs if i not in slots and i not in peeked]
+    helpers = sorted(h for h in facts_of(uop).how if h in CONSUMING_HELPERS or is_consuming_helper(h))
+    if input_pairs and helpers:
+        out.append(
+            Paragraph(
+                f"{', '.join(f'`{h}`' for h in helpers)} consumes the references it is given; call a variant that "
+                "borrows them instead (or make one), so that the forwarded outputs still own them."
+            )
+        )
     if input_pairs:
         moves = " ".join(f"{o} = {i};" for i, o in input_pairs)
         out.append(
@@ -364,19 +347,11 @@ def _macro_blocks(
     op_name: str,
     pairs: list[tuple[str, str]],
     array_release: list[str] | None,
-    on_error: bool,
 ) -> list[Block]:
     """The release uops each macro using ``uop`` needs after it (or why there are none yet)."""
     macros = analysis.macros_using(uop.name) if uop.kind == "op" else ()
     users = ", ".join(f"`{m.name}`" for m in macros) or f"`{uop.name}`"
     out: list[Block] = []
-    if on_error:
-        return [
-            Paragraph(
-                f"Nothing changes in {users} while the stack effect stays the same; if the design agreed in step 2 "
-                "leaves more references on the stack, release them with release uops right after the uop."
-            )
-        ]
     if array_release is None:
         return [
             Paragraph(
@@ -418,8 +393,8 @@ def _macro_blocks(
 def _optimizer_blocks(
     analysis: Analysis, uop: InstDef, op_name: str, target: StackEffect, pairs: list[tuple[str, str]], keep: bool
 ) -> list[Block]:
-    """The optimizer_bytecodes.c case to change with the uop; ``keep`` when its stack effect stays
-    (an error-path release) or is settled by the design of step 2 (arrays)."""
+    """The optimizer_bytecodes.c case to change with the uop; ``keep`` when its stack effect is
+    settled by the design of step 2 (arrays)."""
     case = analysis.optimizer_cases.get(op_name)
     if case is not None and keep:
         return [

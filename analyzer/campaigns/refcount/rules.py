@@ -10,15 +10,23 @@ optimizer turns into ``_POP_TOP_NOP`` when the reference is borrowed or immortal
 
 Rules, per ``inst``/``op`` of bytecodes.c:
 
-* ``todo``: the body releases a reference it was handed: ``DECREF_INPUTS()``;
-  ``PyStackRef_CLOSE``/``XCLOSE``/``CLOSE_SPECIALIZED`` of an input, of a local copy of
-  an input, or of a value it replaces in a local slot (the old ``STORE_FAST``);
-  a consuming helper (``_Py_*_StackRefSteal``, ``*_ConsumeInputs``); or, before stack
-  refs (3.13 era), ``Py_DECREF``/``Py_XDECREF``/``_Py_DECREF_SPECIALIZED`` of an input.
-* ``done``: no inline release, at least one output carries a consumed input (or a
-  replaced local) out of the uop, and the macros using it have ``POP_TOP``-family parts
-  after it (or the uop is a ``tier2``-only variant, such as ``_BINARY_OP_ADD_INT_INPLACE``,
-  of a converted uop that the optimizer substitutes it for).
+* ``todo``: the body releases a reference it was handed on its success path:
+  ``DECREF_INPUTS()``; ``PyStackRef_CLOSE``/``XCLOSE``/``CLOSE_SPECIALIZED`` of an input,
+  of a local copy of an input, or of a value it replaces in a local slot (the old
+  ``STORE_FAST``); a consuming helper (``_Py_*_StackRefSteal``, ``*_ConsumeInputs``, or one
+  of `CONSUMING_HELPERS` whose name does not say so, such as ``_PyEval_GetIter``, when the
+  body then marks the input ``DEAD``); or, before stack refs (3.13 era),
+  ``Py_DECREF``/``Py_XDECREF``/``_Py_DECREF_SPECIALIZED`` of an input.
+* ``done``: no such release, at least one output carries a consumed input (or a replaced
+  local) out of the uop, and the macros using it have ``POP_TOP``-family parts after it
+  (or the uop is a ``tier2``-only variant, such as ``_BINARY_OP_ADD_INT_INPLACE``, of a
+  converted uop that the optimizer substitutes it for). Two releases do not keep a task
+  open, because CPython's maintainers counted such uops converted: a release made only on
+  an error path (``if (err) { PyStackRef_CLOSE(dict_st); ERROR_IF(1); }`` in
+  ``_STORE_SUBSCR_DICT``, converted in December 2025), and the release of the value the
+  result replaces in a kept input's slot when the macros release the kept inputs with
+  ``POP_TOP``-family uops (the variadic calls of gh-148171, April 2026); both are listed
+  in the evidence as notes.
 * ``not_applicable``: everything else (no consumed inputs, ownership moved into an output
   or a new container, and the ``POP_TOP``-family uops themselves, which release by design).
 
@@ -54,6 +62,37 @@ _ELEMENT_RE = re.compile(r"^([A-Za-z_]\w*)\s*\[\s*(\d+)\s*\]$")
 DECREF_INPUTS_CALLS = ("DECREF_INPUTS", "DECREF_INPUTS_AND_REUSE_FLOAT")
 
 
+@dataclass(frozen=True, slots=True)
+class ConsumingHelper:
+    """A CPython helper that consumes (closes or steals) some of the stack references it is
+    passed, although its name does not say so. ``arguments`` are the consumed positions;
+    ``source`` is where CPython shows it, for a reader to check."""
+
+    name: str
+    arguments: tuple[int, ...]
+    source: str
+
+
+#: Helpers that consume an argument, with the CPython lines that show it. A call to one of
+#: them is a release hidden in the helper when the body then marks the input ``DEAD``.
+CONSUMING_HELPERS: dict[str, ConsumingHelper] = {
+    h.name: h
+    for h in (
+        ConsumingHelper(
+            "_PyEval_GetIter",
+            (0,),
+            # gh-145668 (python/cpython#147967, April 2026) moved GET_ITER's work into this
+            # helper in Python/ceval.c. main-2026-06 Python/bytecodes.c:3770-3771 passes
+            # `iterable` to it and marks it DEAD at once, with no output carrying it; the code
+            # it replaced, 3.15a-2026-02 Python/bytecodes.c:3214-3215, closed `iterable` with
+            # PyStackRef_CLOSE right after PyObject_GetIter. (The helper's own ceval.c line is
+            # not in the stored sources this was checked against.)
+            "Python/ceval.c (gh-145668); main-2026-06 Python/bytecodes.c:3770-3771",
+        ),
+    )
+}
+
+
 def is_consuming_helper(name: str) -> bool:
     """Whether a call to ``name`` consumes the references it is passed, by CPython's naming
     convention: ``_Py*_StackRefSteal`` (steals its stack references) or ``*_ConsumeInputs``."""
@@ -87,6 +126,23 @@ class RefcountFacts:
     releases_all: bool = False
     #: Lines of the releases made only on the way to the error handler (`Body.on_error_path`).
     on_error: set[int] = field(default_factory=set)
+    #: Lines of the releases of a peeked input's old value after the body put its result in
+    #: that input's slot (``temp = callable; callable = res; PyStackRef_CLOSE(temp);``).
+    replaced: set[int] = field(default_factory=set)
+
+    def inline_releases(self) -> list[Evidence]:
+        """The releases that keep the task open: not on an error path, not of a replaced value."""
+        return [e for e in self.releases if e.line not in self.on_error and e.line not in self.replaced]
+
+
+_ON_ERROR_NOTE = (
+    " only on the error path (just before the jump to the error handler); CPython keeps such "
+    "releases in converted uops, so it is not a task"
+)
+_REPLACED_NOTE = (
+    " inline, as CPython's converted variadic calls do (gh-148171); the inputs themselves stay on the "
+    "stack for the POP_TOP-family uops after it"
+)
 
 
 def facts_of(uop: InstDef) -> RefcountFacts:
@@ -125,6 +181,7 @@ def facts_of(uop: InstDef) -> RefcountFacts:
             if body.on_error_path(call.start):
                 facts.on_error.add(call.line)
             facts.releases_all = True
+    reassigned = {a.target for a in body.assignments}
     for call, target in body.releases():
         if target in input_alias:
             note = f"releases input `{input_alias[target]}` inline"
@@ -135,11 +192,34 @@ def facts_of(uop: InstDef) -> RefcountFacts:
             facts.released.add(target)
         else:
             continue
-        facts.releases.append(Evidence(uop.file, *at(call.line), note))
         facts.how.add(call.name)
         if body.on_error_path(call.start):
             facts.on_error.add(call.line)
+            note += _ON_ERROR_NOTE
+        elif (
+            target != input_alias.get(target) and input_alias.get(target) in peeks and input_alias[target] in reassigned
+        ):
+            facts.replaced.add(call.line)
+            note = f"note: releases the value its result replaces in `{input_alias[target]}`'s slot{_REPLACED_NOTE}"
+        facts.releases.append(Evidence(uop.file, *at(call.line), note))
+    dead = {c.first for c in body.calls_to("DEAD")} | (set(input_alias) if body.calls_to("INPUTS_DEAD") else set())
     for call in body.calls:
+        helper = CONSUMING_HELPERS.get(call.name)
+        if helper is not None:
+            given = {call.args[i] for i in helper.arguments if i < len(call.args)}
+            for name in sorted(given & set(input_alias) & dead):
+                facts.released.add(input_alias[name])
+                facts.how.add(call.name)
+                facts.releases.append(
+                    Evidence(
+                        uop.file,
+                        call.line,
+                        body.text(call.start, body.statement_end(call.start)),
+                        f"`{call.name}` consumes `{name}`, then the body marks it DEAD (a release hidden in the "
+                        f"helper; {helper.source})",
+                    )
+                )
+            continue
         if not is_consuming_helper(call.name):
             continue
         if passed := body.names_in(call.start, body.statement_end(call.start)) & set(input_alias):
@@ -168,11 +248,13 @@ def _classify(analysis: Analysis, uop: InstDef, facts: RefcountFacts) -> tuple[s
     extra: list[Evidence] = []
     if "POP_TOP" in uop.name or uop.name.startswith("_POP_"):
         return "not_applicable", f"`{uop.name}` is a release uop: it decrefs by design", extra
-    if facts.releases:
+    if facts.inline_releases():
         released = sorted(facts.released)
         how = ", ".join(f"`{h}`" for h in sorted(facts.how))
         what = ", ".join(f"`{r}`" for r in released) if released else "its inputs"
         return "todo", f"releases {what} inline with {how}", extra
+    if facts.replaced and not facts.forwarded:
+        return _swapped(analysis, uop, facts)
     if not facts.forwarded:
         if not facts.consumed:
             return "not_applicable", "consumes no stack references", extra
@@ -206,6 +288,44 @@ def _classify(analysis: Analysis, uop: InstDef, facts: RefcountFacts) -> tuple[s
 
 
 _TIER2_VARIANT = "tier2-variant"
+
+
+def _swapped(analysis: Analysis, uop: InstDef, facts: RefcountFacts) -> tuple[str, str, list[Evidence]]:
+    """Status of a uop whose only success-path release is of the value its result replaces.
+
+    CPython counted such uops converted (gh-148171, April 2026: ``_CALL_BUILTIN_CLASS``,
+    ``_CALL_BUILTIN_FAST``...): the inputs stay on the stack as outputs, the macros release
+    them with ``_POP_TOP_OPARG``/``POP_TOP`` after the uop, and the result takes the slot of
+    ``callable``, whose old value is closed inline. Done when every macro using the uop has
+    ``POP_TOP``-family parts after it; otherwise still ``todo``.
+    """
+    extra: list[Evidence] = []
+    users = analysis.macros_using(uop.name) if uop.kind == "op" else ()
+    for macro in users:
+        parts = _release_parts(macro, uop.name)
+        if not parts:
+            break
+        part = next(p for p in macro.parts if p.kind == "uop" and p.name == parts[0])
+        extra.append(
+            Evidence(
+                macro.file,
+                part.line,
+                f"macro({macro.name}) ... + {' + '.join(parts)}",
+                f"`{macro.name}` releases the inputs the uop keeps on the stack",
+            )
+        )
+    else:
+        if extra:
+            slots = ", ".join(f"`{facts.closed[v]}`" for v in sorted(facts.closed) if facts.closed[v] != v)
+            return (
+                "done",
+                "keeps its inputs on the stack for the POP_TOP-family uops after it and puts its result in "
+                f"the slot of {slots}; note: the value it replaces there is still released inline, as in "
+                "CPython's converted variadic calls (gh-148171)",
+                extra,
+            )
+    how = ", ".join(f"`{h}`" for h in sorted(facts.how))
+    return "todo", f"releases the value its result replaces inline with {how}; no release uops after it", []
 
 
 def _variant_status(uop: InstDef, summary: str, done: set[str]) -> tuple[str, str]:
