@@ -54,24 +54,79 @@ KNOWN_ANNOTATIONS = frozenset(
     }
 )
 
+# -- fast path ---------------------------------------------------------------------
+# Nearly every definition of CPython's files has a plain header: known annotation words,
+# ``inst``/``op`` with a stack effect of names, ``name/N`` caches, ``name[expr]`` arrays and
+# ``name: type*`` items, or ``macro(NAME) = part + ...;``. Such a header is read by one
+# regular expression instead of a token at a time. Anything else (a comment or a condition
+# in the header, an unknown word, a malformed item) makes the fast path give up, and the
+# token parser reads the definition from its start, with its warnings and located errors.
+# Both give the same definitions (tests/analyzer/test_parser.py compares them on every
+# shared snapshot).
+_WS = r"[ \t\r\f\v\n]*"
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_REPLICATE = rf"replicate{_WS}\({_WS}([0-9]+)(?:{_WS}:{_WS}([0-9]+))?{_WS}\)"
+_FAST_HEAD_RE = re.compile(
+    rf"(?P<ann>(?:(?:{_REPLICATE}|{_NAME})[ \t\r\f\v\n]+)*?)(?P<kind>inst|op|macro){_WS}\({_WS}(?P<name>{_NAME}){_WS}"
+)
+_FAST_ANNOTATION_RE = re.compile(rf"{_REPLICATE}|({_NAME})")
+#: After ``inst(NAME``: an optional stack effect without parentheses or comments, then ``) {``.
+_FAST_INST_REST_RE = re.compile(rf"(?:,{_WS}\(([^()/]*(?:/(?![/*])[^()/]*)*)\){_WS})?\){_WS}\{{")
+_FAST_ITEM_RE = re.compile(
+    rf"{_WS}({_NAME}){_WS}(?:/{_WS}(0|[1-9][0-9]*)"
+    rf"|(?::{_WS}({_NAME})((?:{_WS}\*)*))?{_WS}(?:\[([^\[\]{{}}\"'/]*)\])?){_WS}"
+)
+#: After ``macro(NAME``: ``) = parts ;`` without comments.
+_FAST_MACRO_REST_RE = re.compile(rf"\){_WS}={_WS}([^;/]*(?:/(?![/*])[^;/]*)*);")
+_FAST_PART_RE = re.compile(rf"({_NAME})(?:{_WS}/{_WS}(-)?{_WS}(0|[1-9][0-9]*))?{_WS}(\+|\Z){_WS}")
+_SPACE = " \t\r\f\v\n"
+
 _BEGIN_RE = re.compile(r"^[ \t]*// BEGIN BYTECODES //[ \t]*$", re.MULTILINE)
 _END_RE = re.compile(r"^[ \t]*// END BYTECODES //[ \t]*$", re.MULTILINE)
 
 
-def parse_source(source: Source) -> ParsedFile:
+def parse_source(source: Source, *, fast: bool = True) -> ParsedFile:
     """Parse every definition of a DSL file.
 
     Returns a `ParsedFile` whose warnings are `Diagnostic`\\ s. Raises `DSLSyntaxError`
     (``file:line:col: message``) when the markers are missing or a definition is malformed.
+    ``fast=False`` reads every header token by token (the result is the same; tests compare).
     """
-    return _Parser(source).parse()
+    return _Parser(source, fast=fast).parse()
+
+
+def _fast_stack_effect(text: str) -> StackEffect | None:
+    """The stack effect between the parentheses, or ``None`` when the token parser must read it."""
+    sides = text.split("--")
+    if len(sides) != 2:
+        return None
+    inputs: list[StackItem] = []
+    caches: list[CacheEntry] = []
+    outputs: list[StackItem] = []
+    for side, items in ((sides[0], inputs), (sides[1], outputs)):
+        if not side.strip(_SPACE):
+            continue
+        for piece in side.split(","):
+            m = _FAST_ITEM_RE.fullmatch(piece)
+            if m is None:
+                return None
+            name, cache, type_name, stars, size = m.groups()
+            if cache is not None:
+                if items is outputs:
+                    return None
+                caches.append(CacheEntry(name, int(cache)))
+                continue
+            type_text = type_name + "*" * stars.count("*") if type_name is not None else None
+            items.append(StackItem(name, " ".join(size.split()) if size is not None else None, None, type_text))
+    return StackEffect(tuple(inputs), tuple(outputs), tuple(caches))
 
 
 class _Parser:
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, *, fast: bool = True) -> None:
         self.source = source
         self.file = source.name
         self.warnings: list[Diagnostic] = []
+        self.fast = fast
 
     # -- helpers -------------------------------------------------------------------
 
@@ -136,8 +191,13 @@ class _Parser:
     def definition(self) -> Definition | None:
         # definition: annotation* KIND '(' ...
         lx = self.lx
-        annotations: list[str] = []
         start = lx.pos
+        if self.fast:
+            found = self.fast_definition(start)
+            if found is not None:
+                return found
+            lx.pos = start
+        annotations: list[str] = []
         while True:
             tok = lx.next()
             if tok.kind != IDENT:
@@ -161,6 +221,86 @@ class _Parser:
             if tok.text not in KNOWN_ANNOTATIONS:
                 self.warn(f"unknown annotation '{tok.text}' (kept, not interpreted)", tok.offset)
             annotations.append(tok.text)
+
+    def fast_definition(self, start: int) -> Definition | None:
+        """A plain ``inst``/``op``/``macro`` read by regular expressions (see `_FAST_HEAD_RE`).
+
+        Returns ``None``, having changed nothing, for anything the token parser must read.
+        """
+        lx = self.lx
+        text, end = lx.text, lx.end
+        head = _FAST_HEAD_RE.match(text, start, end)
+        if head is None:
+            return None
+        annotations = []
+        for m in _FAST_ANNOTATION_RE.finditer(head["ann"]):
+            word = m.group(3)
+            if word is None:
+                annotations.append(
+                    f"replicate({m.group(1)}:{m.group(2)})" if m.group(2) else f"replicate({m.group(1)})"
+                )
+            elif word in KNOWN_ANNOTATIONS:
+                annotations.append(word)
+            else:
+                return None  # the token parser warns about it
+        kind, name = head["kind"], head["name"]
+        if kind == "macro":
+            return self.fast_macro(name, tuple(annotations), start, head.end())
+        rest = _FAST_INST_REST_RE.match(text, head.end(), end)
+        if rest is None:
+            return None
+        stack = StackEffect()
+        if rest.group(1) is not None:
+            found = _fast_stack_effect(rest.group(1))
+            if found is None:
+                return None
+            stack = found
+        brace = rest.end() - 1
+        close = find_body_end(lx, brace)
+        lx.pos = close
+        body = text[brace + 1 : close - 1]
+        line_of = self.source.line_of
+        return InstDef(
+            kind,
+            name,
+            tuple(annotations),
+            stack,
+            body,
+            self.file,
+            line_of(start),
+            line_of(close - 1),
+            line_of(brace),
+            strip_comments(body),
+        )
+
+    def fast_macro(self, name: str, annotations: tuple[str, ...], start: int, pos: int) -> Macro | None:
+        lx = self.lx
+        rest = _FAST_MACRO_REST_RE.match(lx.text, pos, lx.end)
+        if rest is None:
+            return None
+        text, offset = rest.group(1), rest.start(1)
+        parts: list[MacroPart] = []
+        position = self.source.position
+        at, sep = 0, "+"
+        while sep == "+":
+            m = _FAST_PART_RE.match(text, at)
+            if m is None:
+                return None
+            part, negative, size, sep = m.groups()
+            line, column = position(offset + m.start())
+            if size is not None:
+                parts.append(MacroPart("cache", part, line, column, -int(size) if negative else int(size)))
+            elif part == "flush":
+                parts.append(MacroPart("flush", part, line, column))
+            else:
+                parts.append(MacroPart("uop", part, line, column))
+            at = m.end()
+        if at != len(text):
+            return None
+        lx.pos = rest.end()
+        return Macro(
+            name, tuple(parts), self.file, self.source.line_of(start), self.source.line_of(rest.end() - 1), annotations
+        )
 
     def replicate(self, tok: Token) -> str:
         # replicate: 'replicate' '(' NUMBER [':' NUMBER] ')'
