@@ -247,7 +247,7 @@ def _contributor(login: str, *, created: list[str]) -> Contributor:
     return contributor
 
 
-def _unlinked_reason(data: PullRequestData, campaign: Campaign | None, names: list[str], unmatched: list[str]) -> str:
+def _unlinked_reason(data: PullRequestData, campaign: Campaign | None, unmatched: list[str]) -> str:
     if data.issue is None:
         return "no mega-issue: the title cites none and none was given"
     if campaign is None:
@@ -257,9 +257,7 @@ def _unlinked_reason(data: PullRequestData, campaign: Campaign | None, names: li
     if unmatched:
         shown = ", ".join(unmatched[:4]) + (" …" if len(unmatched) > 4 else "")
         return f"names {shown}, which are not tasks of the {campaign.slug} campaign"
-    if not names:
-        return "its title names no instruction or uop"
-    return f"the names it gives are not tasks of the {campaign.slug} campaign"
+    return "its title names no instruction or uop"
 
 
 def confirmation_for(pr: PullRequest, task_ids: Iterable[int]) -> Snapshot | None:
@@ -337,11 +335,7 @@ def pull_requests_import(entries: Iterable[PullRequestData]) -> ImportReport:
             tasks = {t.pk for t in match.tasks} if match else set()
             if pr.claim_id is not None and pr.claim is not None:
                 tasks.add(pr.claim.task_id)
-            pr.link_note = (
-                ""
-                if tasks
-                else _unlinked_reason(data, campaign, match.names if match else [], match.unmatched if match else [])
-            )[:300]
+            pr.link_note = ("" if tasks else _unlinked_reason(data, campaign, match.unmatched if match else []))[:300]
             pr.confirmed_snapshot = confirmation_for(pr, tasks) if tasks else None
             after = {name: getattr(pr, name) for name in _FIELDS}
             if created or after != before:
