@@ -61,15 +61,21 @@ def conversions_between(old: Analysis, new: Analysis, campaign: str) -> list[Con
     """Tasks of ``campaign`` that went from ``todo`` in ``old`` to ``done`` in ``new``, by name.
 
     What each one shows comes from the campaign's ``example_texts`` hook
-    (``analyzer.campaigns.base``); its shape is the older definition's.
+    (``analyzer.campaigns.base``); its shape is the older definition's. For a campaign whose
+    ``gone_status`` is ``done``, a ``todo`` finding of ``old`` that ``new`` no longer has is a
+    conversion too; its ``after`` is then the older finding itself.
     """
     spec = get(campaign)
     before = {f.name: f for f in spec.run(old).findings}
+    later = spec.run(new).findings
+    pairs = [
+        (before[f.name], f) for f in later if f.name in before and (before[f.name].status, f.status) == ("todo", "done")
+    ]
+    if spec.gone_status == "done":
+        present = {f.name for f in later}
+        pairs += [(f, f) for name, f in before.items() if name not in present and f.status == "todo"]
     found = []
-    for after in spec.run(new).findings:
-        prior = before.get(after.name)
-        if prior is None or (prior.status, after.status) != ("todo", "done"):
-            continue
+    for prior, after in pairs:
         before_text, after_text = spec.example_texts(old, new, prior, after)
         found.append(
             Conversion(

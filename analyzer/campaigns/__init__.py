@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from analyzer.analysis import Analysis
-from analyzer.campaigns import optimizer, refcount
+from analyzer.campaigns import decompose, exit_if, optimizer, refcount, tier2_coverage
 from analyzer.campaigns.base import Campaign, CampaignResult, Evidence, Finding
 
 __all__ = ["REGISTRY", "Campaign", "CampaignResult", "Evidence", "Finding", "get", "run_all"]
 
 #: Every campaign by slug, in the order reports list them.
-REGISTRY: dict[str, Campaign] = {c.slug: c for c in (refcount.CAMPAIGN, optimizer.CAMPAIGN)}
+REGISTRY: dict[str, Campaign] = {
+    c.slug: c
+    for c in (
+        refcount.CAMPAIGN,
+        optimizer.CAMPAIGN,
+        exit_if.CAMPAIGN,
+        decompose.CAMPAIGN,
+        tier2_coverage.CAMPAIGN,
+    )
+}
 
 
 def get(slug: str) -> Campaign:

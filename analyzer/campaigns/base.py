@@ -34,6 +34,11 @@ are required; every other hook has a working default):
 ``example_labels``
     ``(lead, after_label)``: the guide says "`NAME` had the same shape and {lead}", shows the
     before text, then ``after_label`` and the after text.
+``gone_status``
+    What a task becomes when its finding is missing from a newer snapshot: ``"retired"``
+    (default) or ``"done"`` when disappearing is the conversion itself. The scan service
+    reads it, and with ``"done"`` the history miner counts a ``todo`` finding of the older
+    snapshot that the newer one lacks as converted.
 ``choose_example(finding, analysis, conversions) -> Conversion | None``
     Which mined conversion is the worked example for a ``todo`` finding (default: the
     nearest by shape, `analyzer.history.closest_conversion`).
@@ -231,6 +236,10 @@ class Campaign:
     #: Follow-up issues whose pull requests belong to this campaign (``("gh-145866",)``): the
     #: site links a pull request to the campaign by its issue (``onboarding.claims.matching``).
     related_issues: tuple[str, ...] = ()
+    #: The status a task takes when its finding disappears from a newer snapshot: ``retired``
+    #: (the op is gone upstream) by default; ``done`` for a campaign whose work is removing
+    #: the definition (``decompose``: a composite uop is done once it is gone from both files).
+    gone_status: str = "retired"
 
     @property
     def issue_url(self) -> str:

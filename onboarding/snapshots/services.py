@@ -238,6 +238,7 @@ def _scan_apply(
                 guides={name: text for (s, name), text in guides.items() if s == slug},
                 at=now,
                 report=report,
+                gone_status=info.gone_status,
             )
         )
     return snapshot, {"tasks_applied": applies, **{k: n for k, n in sorted(changes.items()) if n}}
@@ -365,8 +366,14 @@ def _tasks_sync(
     guides: dict[str, str],
     at: dt.datetime,
     report: Progress,
+    gone_status: str = Task.Status.RETIRED,
 ) -> Counter[str]:
-    """Create, update, flip and retire the campaign's tasks to match one evaluated result."""
+    """Create, update, flip and retire the campaign's tasks to match one evaluated result.
+
+    A task whose finding is missing takes the campaign's ``gone_status``: ``retired``, or
+    ``done`` when the campaign's work is removing the definition (``Campaign.gone_status``;
+    only open tasks are done that way, others are retired).
+    """
     changes: Counter[str] = Counter()
     existing = {t.name: t for t in Task.objects.filter(campaign=campaign)}
     seen: set[str] = set()
@@ -423,9 +430,10 @@ def _tasks_sync(
         if dirty:
             updated.append((task, dirty))
     for name, task in existing.items():
-        if name not in seen and task.status != Task.Status.RETIRED:
-            move(task, Task.Status.RETIRED)
-            updated.append((task, ["status"]))
+        if name in seen or task.status in (Task.Status.RETIRED, gone_status):
+            continue
+        move(task, gone_status if task.status in Task.OPEN_STATUSES else Task.Status.RETIRED)
+        updated.append((task, ["status"]))
 
     Task.objects.bulk_create(created)
     _tasks_save(updated, at=at)

@@ -214,9 +214,10 @@ def test_optimizer_counts_match_the_measured_coverage():
     assert len(done) == 228 - 25
 
 
-def test_registry_lists_both_campaigns_and_unknown_slug_is_a_clear_error():
-    assert list(REGISTRY) == ["refcount", "optimizer"]
-    with pytest.raises(KeyError, match="unknown campaign 'nope' \\(known: refcount, optimizer\\)"):
+def test_registry_lists_every_campaign_and_unknown_slug_is_a_clear_error():
+    assert list(REGISTRY) == ["refcount", "optimizer", "exit-if", "decompose", "tier2-coverage"]
+    known = "refcount, optimizer, exit-if, decompose, tier2-coverage"
+    with pytest.raises(KeyError, match=f"unknown campaign 'nope' \\(known: {known}\\)"):
         get("nope")
 
 
@@ -253,3 +254,18 @@ def test_optimizer_tasks_the_optimizer_emits_itself_say_so():
     assert not any(r.startswith("emitted by") for r in f["_CALL_NON_PY_GENERAL"].reasons)
     # Only open tasks carry it: a uop with its own case needs no warning.
     assert not any(r.startswith("emitted by") for n, x in f.items() if x.status != "todo" for r in x.reasons)
+
+
+def test_optimizer_covers_the_tier2_uops_generated_from_inst_definitions():
+    found = findings("main-2026-06", "optimizer")
+    # gh-131798's checklist names uops the generator makes of `inst(BUILD_LIST)` and `inst(GET_LEN)`.
+    for name in ("_BUILD_LIST", "_GET_LEN"):
+        assert (found[name].kind, found[name].uop, found[name].status) == ("inst", name[1:], "done")
+    analysis = analyze(CPYTHON_DIR / "main-2026-06")
+    insts = [i for i in analysis.insts.values() if i.tier2_name not in analysis.ops]
+    assert {i.tier2_name for i in insts} <= set(found)
+    left_out = [found[i.tier2_name] for i in insts if found[i.tier2_name].status == "not_applicable"]
+    assert left_out and all(f.summary for f in left_out)
+    assert found["_INSTRUMENTED_LINE"].summary.startswith("is instrumented (CPython's `Uop.why_not_viable`)")
+    assert found["_CACHE"].summary.startswith("annotated `tier1`")
+    assert found["_DO_CALL"].summary.startswith("uses the 'this_instr' variable")

@@ -126,6 +126,7 @@ def test_guide_prints_the_task_of_that_name_or_uop_in_each_campaign(capsys):
     assert headings == [
         "## `IS_OP`: Eliminate redundant refcounting in the JIT (gh-134584)",
         "## `_IS_OP`: Better uop coverage in the JIT optimizer (gh-131798)",
+        "## `IS_OP`: More JIT bytecode op coverage (gh-143339)",
     ]
     assert "\n---\n" in out
 

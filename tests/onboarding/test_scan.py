@@ -12,7 +12,7 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 
 from analyzer.analysis import analyze
-from analyzer.campaigns import run_all
+from analyzer.campaigns import REGISTRY, run_all
 from onboarding.campaigns.models import Campaign, CampaignProgress, Task, TaskStatusChange
 from onboarding.claims.models import Claim, ClaimEvent
 from onboarding.claims.services import claim_create
@@ -220,7 +220,7 @@ def test_an_older_snapshot_records_progress_but_leaves_tasks_alone(scan_label: S
 
     assert scan.changes == {"tasks_applied": False}
     assert dict(Task.objects.values_list("pk", "status")) == statuses
-    assert CampaignProgress.objects.filter(snapshot=scan.snapshot).count() == 2
+    assert CampaignProgress.objects.filter(snapshot=scan.snapshot).count() == len(REGISTRY)
 
 
 def test_a_failed_scan_leaves_the_database_as_it_was_and_says_why(scan_label: ScanLabel, tmp_path: Path) -> None:
@@ -329,5 +329,22 @@ class TestDemoHistory:
         assert done[4] >= done[3]
 
     def test_tasks_follow_the_newest_snapshot(self) -> None:
-        last = set(Task.objects.exclude(status=Task.Status.RETIRED).values_list("last_snapshot__label", flat=True))
+        current = Task.objects.exclude(status=Task.Status.RETIRED)
+        # A campaign whose work is deleting a definition (decompose) keeps its done tasks at the
+        # last snapshot that still had them.
+        gone_done = [slug for slug, c in REGISTRY.items() if c.gone_status == Task.Status.DONE]
+        kept = current.filter(campaign__slug__in=gone_done, status=Task.Status.DONE)
+        assert kept.exists() and not kept.filter(last_snapshot__label="main-2026-06").exists()
+        last = set(current.exclude(pk__in=kept).values_list("last_snapshot__label", flat=True))
         assert last == {"main-2026-06"}
+
+    def test_a_decomposed_uop_that_disappears_is_done_not_retired(self) -> None:
+        # 3.15a-2026-02 still defines _POP_TOP_LOAD_CONST_INLINE_BORROW; main-2026-06 emits its parts instead.
+        task = Task.objects.get(campaign__slug="decompose", name="_POP_TOP_LOAD_CONST_INLINE_BORROW")
+        assert task.status == Task.Status.DONE and task.last_snapshot.label == "3.15a-2026-02"
+        change = task.status_changes.get(to_status=Task.Status.DONE)
+        assert (change.from_status, change.snapshot.label) == (Task.Status.TODO, "main-2026-06")
+        assert change.reason == "converted upstream in main-2026-06"
+        decompose = Task.objects.filter(campaign__slug="decompose")
+        assert decompose.filter(status=Task.Status.DONE).count() >= 17
+        assert not decompose.filter(status__in=[Task.Status.TODO, Task.Status.RETIRED]).exists()
