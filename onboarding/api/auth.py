@@ -7,19 +7,21 @@ from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 
 from onboarding.api.errors import ERROR_RESPONSES
-from onboarding.api.throttling import WriteScopedRateThrottle
+from onboarding.api.throttling import UsernameRateThrottle, WriteScopedRateThrottle
 
 
 class TokenView(ObtainAuthToken):
     """Get your API token.
 
     ``POST /api/auth/token/`` ``{"username", "password"}`` → **200** ``{"token"}``; send it
-    as ``Authorization: Token <token>``. Wrong credentials: **400**. Throttled (``tokens``).
+    as ``Authorization: Token <token>``. Wrong credentials: **400**. Throttled per address
+    (``tokens``) and per username from any address (``tokens_username``): **429**.
     Maintainers can also make tokens with ``manage.py drf_create_token USERNAME``.
     """
 
     throttle_scope = "tokens"
-    throttle_classes = [WriteScopedRateThrottle]
+    throttle_scope_username = "tokens_username"
+    throttle_classes = [WriteScopedRateThrottle, UsernameRateThrottle]
 
     @extend_schema(
         operation_id="auth_token_create",
