@@ -13,9 +13,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from celery import current_app, group, shared_task
+from celery.exceptions import TimeoutError as CeleryTimeoutError
 from celery.result import GroupResult
 from django.conf import settings
 
+from onboarding.errors import ApplicationError
 from onboarding.history.versions import Statuses, version_statuses
 
 #: Versions per Celery group, and groups queued ahead of the one whose results are being read.
@@ -23,6 +25,10 @@ GROUP_SIZE = 16
 GROUPS_AHEAD = 2
 #: ``(bytecodes.c text, optimizer_bytecodes.c text or None)``
 VersionText = tuple[str, str | None]
+
+
+class WorkersUnavailable(ApplicationError):
+    """No Celery worker answered for a version in time (none running on the queue, or all stuck)."""
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -45,13 +51,13 @@ def versions_analyze(versions: Iterable[VersionText]) -> Iterator[tuple[Statuses
     ``GROUPS_AHEAD`` groups queued beyond the one being read, so the workers stay busy while
     memory and the broker hold a bounded number of texts; results are read in order (a later
     version may finish first and waits for its turn). A version whose worker gives no answer
-    within ``HISTORY_VERSION_TIMEOUT`` seconds (default 900) raises Celery's ``TimeoutError``.
+    within ``HISTORY_VERSION_TIMEOUT`` seconds (default 900) raises `WorkersUnavailable`.
     """
     if not fan_out_available():
         for bytecodes, optimizer in versions:
             yield version_statuses(bytecodes=bytecodes, optimizer=optimizer)
         return
-    timeout = float(getattr(settings, "HISTORY_VERSION_TIMEOUT", 900))
+    timeout = float(settings.HISTORY_VERSION_TIMEOUT)
     pending: deque[GroupResult] = deque()
     source = iter(versions)
 
@@ -66,10 +72,18 @@ def versions_analyze(versions: Iterable[VersionText]) -> Iterator[tuple[Statuses
         while len(pending) <= GROUPS_AHEAD and queue_next():
             pass
         while pending:
-            for child in pending.popleft().results:
-                statuses, error = child.get(timeout=timeout, propagate=True)
+            for child in pending[0].results:
+                try:
+                    statuses, error = child.get(timeout=timeout, propagate=True)
+                except CeleryTimeoutError:
+                    raise WorkersUnavailable(
+                        f"no Celery worker analyzed a version within {timeout:.0f} s (HISTORY_VERSION_TIMEOUT); "
+                        f"start one (celery -A onboarding worker) on queue {current_app.conf.task_default_queue!r}, "
+                        "or unset CELERY_BROKER_URL to analyze in-process"
+                    ) from None
                 child.forget()
                 yield statuses, error
+            pending.popleft()
             queue_next()
         finished = True
     finally:

@@ -51,3 +51,26 @@ def test_two_workers_give_the_same_flips_as_an_in_process_run(stack: Stack, hist
     # Each version was analyzed once, on a worker.
     ran = [len(re.findall(r"version_analyze_job\[[\w-]+\] succeeded", log.read_text())) for log in logs]
     assert sum(ran) == 6, ran
+
+
+def test_without_a_worker_the_run_fails_clearly_and_writes_no_flip(stack: Stack, history: History) -> None:  # noqa: F811
+    done = subprocess.run(
+        [sys.executable, "manage.py", "scan_history", str(history.path)],
+        cwd=ROOT,
+        env=stack.env(HISTORY_VERSION_TIMEOUT="2"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "CommandError: no Celery worker analyzed a version within 2 s (HISTORY_VERSION_TIMEOUT); start one "
+        f"(celery -A onboarding worker) on queue '{stack.queue}', or unset CELERY_BROKER_URL to analyze in-process"
+    )
+    rows = stack.django("""
+        from onboarding.history.models import HistoryRun, TaskFlip, VersionAnalysis
+        run = HistoryRun.objects.get()
+        print(json.dumps([run.status, TaskFlip.objects.count(), VersionAnalysis.objects.count()]))
+    """)
+    assert rows == ["failed", 0, 0]
