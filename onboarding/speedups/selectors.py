@@ -33,7 +33,6 @@ from onboarding.speedups.models import BenchmarkResult, BenchmarkRun, Comparison
 
 __all__ = [
     "COMPARABILITY_FIELDS",
-    "Attribution",
     "Comparison",
     "MergedConversion",
     "SpeedupPoint",
@@ -44,8 +43,8 @@ __all__ = [
     "benchmark_run_list",
     "comparison_get",
     "comparison_mismatches",
-    "conversion_attribution_list",
     "conversion_merged_list",
+    "same_setup",
     "speedup_series",
 ]
 
@@ -164,33 +163,6 @@ class MergedConversion:
     def label(self) -> str:
         title = f": {self.pull_request.title}" if self.pull_request.title else ""
         return f"{self.pull_request}{title}"
-
-
-@dataclass(frozen=True)
-class Attribution:
-    """What one merged conversion did to the speedup on one machine, or why that is unknown.
-
-    ``delta`` is the after-merge speedup divided by the before-merge speedup, each the geometric
-    mean over the benchmarks all four runs share: above 1 the candidate build gained on the
-    baseline build across the merge. ``low``/``high`` bound it at 95 %. With ``delta`` None,
-    ``note`` says what data is missing.
-    """
-
-    conversion: MergedConversion
-    machine: str
-    before: SpeedupPoint | None = None
-    after: SpeedupPoint | None = None
-    before_speedup: float | None = None
-    after_speedup: float | None = None
-    delta: float | None = None
-    low: float | None = None
-    high: float | None = None
-    benchmark_count: int = 0
-    note: str = ""
-
-    @property
-    def beyond_noise(self) -> bool:
-        return self.low is not None and self.high is not None and not (self.low <= 1.0 <= self.high)
 
 
 def benchmark_run_list(*, machine: str = "", build: str = "") -> QuerySet[BenchmarkRun]:
@@ -355,72 +327,17 @@ def conversion_merged_list() -> list[MergedConversion]:
     ]
 
 
-def conversion_attribution_list(*, series: SpeedupSeries) -> list[Attribution]:
-    """For each merged conversion and machine, the speedup change across the merge, or why not known.
+def same_setup(old: Comparison, new: Comparison) -> bool:
+    """Whether two comparisons' baseline runs are comparable with each other, and their candidate runs too.
 
-    The nearest points before and after the merge date whose baseline runs are comparable with
-    each other and whose candidate runs are too (`comparison_mismatches`) give the delta.
+    A fact missing from one run's metadata (e.g. the nightly files from 2026-06-16 on no longer
+    record ``python_compiler``) is unknown, not different: only two known values that differ count.
     """
-    attributions = []
-    for conversion in conversion_merged_list():
-        if series.is_empty:
-            attributions.append(
-                Attribution(
-                    conversion,
-                    machine="",
-                    note=f"not enough data: no comparable {series.candidate_build} and "
-                    f"{series.baseline_build} runs of the same commit yet",
-                )
-            )
-            continue
-        for machine, points in series.points.items():
-            attributions.append(_attribute(conversion, machine, points))
-    return attributions
-
-
-def _attribute(conversion: MergedConversion, machine: str, points: list[SpeedupPoint]) -> Attribution:
-    before = [point for point in points if point.date < conversion.merged_at]
-    after = [point for point in points if point.date >= conversion.merged_at]
-    if not before or not after:
-        side = "before" if not before else "after"
-        return Attribution(conversion, machine, note=f"not enough data: no runs on {machine} {side} the merge")
-    for old in reversed(before):
-        for new in after:
-            if _same_setup(old.comparison, new.comparison):
-                return _delta(conversion, machine, old, new)
-    return Attribution(
-        conversion,
-        machine,
-        note=f"not enough data: the runs on {machine} before and after the merge are not comparable "
-        "(machine, compiler or benchmark definitions changed)",
-    )
-
-
-def _delta(conversion: MergedConversion, machine: str, old: SpeedupPoint, new: SpeedupPoint) -> Attribution:
-    names = {bench.name for bench in old.comparison.benchmarks} & {bench.name for bench in new.comparison.benchmarks}
-    if not names:
-        return Attribution(conversion, machine, old, new, note="not enough data: no benchmark in common")
-    before, before_se = old.comparison.subset(names)
-    after, after_se = new.comparison.subset(names)
-    delta = after / before
-    low, high = noise_interval(delta, math.hypot(before_se, after_se))
-    return Attribution(
-        conversion,
-        machine,
-        before=old,
-        after=new,
-        before_speedup=before,
-        after_speedup=after,
-        delta=delta,
-        low=low,
-        high=high,
-        benchmark_count=len(names),
-    )
-
-
-def _same_setup(old: Comparison, new: Comparison) -> bool:
-    return not comparison_mismatches(baseline=old.baseline, candidate=new.baseline) and not (
-        comparison_mismatches(baseline=old.candidate, candidate=new.candidate)
+    pairs = ((old.baseline, new.baseline), (old.candidate, new.candidate))
+    return not any(
+        getattr(left, attr) and getattr(right, attr) and getattr(left, attr) != getattr(right, attr)
+        for left, right in pairs
+        for attr, _what in COMPARABILITY_FIELDS
     )
 
 

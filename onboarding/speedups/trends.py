@@ -10,22 +10,32 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from onboarding.speedups.measures import format_speedup
+from onboarding.speedups.measures import NOISE_Z, format_speedup
 from onboarding.speedups.models import BenchmarkResult, BenchmarkRun, ChangeEvent
-from onboarding.speedups.selectors import MergedConversion, SpeedupPoint, SpeedupSeries, conversion_merged_list
+from onboarding.speedups.selectors import (
+    MergedConversion,
+    SpeedupPoint,
+    SpeedupSeries,
+    conversion_merged_list,
+    same_setup,
+)
 
 __all__ = [
+    "ATTRIBUTION_MIN_NIGHTS",
+    "ATTRIBUTION_NIGHTS",
     "PEP836_TARGETS",
     "REGRESSION_MIN_HISTORY",
     "REGRESSION_WINDOW",
     "ROLLING_NIGHTS",
+    "Attribution",
     "Night",
     "Regression",
     "Summary",
     "SummaryRow",
+    "attribution_list",
     "change_events_between",
     "nights_by_machine",
     "regression_list",
@@ -48,6 +58,10 @@ REGRESSION_WINDOW = 7
 REGRESSION_MIN_HISTORY = 3
 #: Benchmarks named per regression.
 MOVERS = 5
+#: A conversion is judged on up to this many nights on each side of its merge...
+ATTRIBUTION_NIGHTS = 3
+#: ...and needs at least this many on each side (fewer: "not enough data", never a number).
+ATTRIBUTION_MIN_NIGHTS = 2
 
 
 @dataclass(frozen=True)
@@ -287,3 +301,125 @@ def _run_change(before: BenchmarkRun, after: BenchmarkRun) -> float | None:
         if name in means and means[name] > 0 and mean > 0
     ]
     return math.exp(statistics.fmean(logs)) if logs else None
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """What one merged conversion did on one machine, or why that is unknown.
+
+    ``before``/``after`` are up to `ATTRIBUTION_NIGHTS` nights on each side of the merge (same
+    machine, comparable runs); ``delta`` = geometric mean of the figures after ÷ that of the
+    figures before (above 1: the candidate build gained on the baseline build), with a 95 %
+    interval ``low``–``high`` from the night-to-night spread (of the logs) on each side.
+    ``events`` and ``conversions`` are *all* the other changes that landed between the last
+    night before and the first night after: the delta belongs to all of them together. With
+    ``delta`` None, ``note`` says what is missing.
+    """
+
+    conversion: MergedConversion
+    machine: str
+    before: tuple[Night, ...] = ()
+    after: tuple[Night, ...] = ()
+    delta: float | None = None
+    low: float | None = None
+    high: float | None = None
+    note: str = ""
+    events: tuple[ChangeEvent, ...] = ()
+    conversions: tuple[MergedConversion, ...] = ()
+
+    @property
+    def before_speedup(self) -> float | None:
+        return _geometric_mean(night.speedup for night in self.before) if self.before else None
+
+    @property
+    def after_speedup(self) -> float | None:
+        return _geometric_mean(night.speedup for night in self.after) if self.after else None
+
+    @property
+    def beyond_noise(self) -> bool:
+        return self.low is not None and self.high is not None and not (self.low <= 1.0 <= self.high)
+
+
+def attribution_list(series: SpeedupSeries) -> list[Attribution]:
+    """For each merged conversion and machine, the change of the figure across the merge, or why unknown.
+
+    Conversions merged outside the machine's nights (more than `ATTRIBUTION_NIGHTS` weeks
+    around) are still listed, with "not enough data".
+    """
+    conversions = conversion_merged_list()
+    machines = nights_by_machine(series)
+    attributions = []
+    for conversion in conversions:
+        if not machines:
+            attributions.append(
+                Attribution(
+                    conversion,
+                    machine="",
+                    note=f"not enough data: no comparable {series.candidate_build} and "
+                    f"{series.baseline_build} runs of the same commit yet",
+                )
+            )
+            continue
+        for machine, nights in machines.items():
+            attributions.append(_attribute(conversion, machine, nights, conversions))
+    return attributions
+
+
+def _attribute(
+    conversion: MergedConversion, machine: str, nights: list[Night], conversions: Sequence[MergedConversion]
+) -> Attribution:
+    merged = conversion.merged_at
+    before = [night for night in nights if night.point.date < merged]
+    after = [night for night in nights if night.point.date >= merged]
+    if before and after:
+        anchor = before[-1].point.comparison
+        before = [night for night in before if same_setup(anchor, night.point.comparison)]
+        after = [night for night in after if same_setup(anchor, night.point.comparison)]
+        if not after:
+            return Attribution(
+                conversion,
+                machine,
+                note=f"not enough data: the runs on {machine} before and after the merge are not comparable "
+                "(machine, compiler or benchmark definitions changed)",
+            )
+    before, after = before[-ATTRIBUTION_NIGHTS:], after[:ATTRIBUTION_NIGHTS]
+    if len(before) < ATTRIBUTION_MIN_NIGHTS or len(after) < ATTRIBUTION_MIN_NIGHTS:
+        return Attribution(
+            conversion,
+            machine,
+            before=tuple(before),
+            after=tuple(after),
+            note=f"not enough data: {_count(len(before))} on {machine} before the merge and {_count(len(after))} "
+            f"after; {ATTRIBUTION_MIN_NIGHTS} on each side are needed",
+        )
+    logs_before = [math.log(night.speedup) for night in before]
+    logs_after = [math.log(night.speedup) for night in after]
+    delta = math.exp(statistics.fmean(logs_after) - statistics.fmean(logs_before))
+    stderr = math.sqrt(
+        statistics.variance(logs_before) / len(logs_before) + statistics.variance(logs_after) / len(logs_after)
+    )
+    spread = math.exp(NOISE_Z * stderr)
+    last, first = before[-1], after[0]
+    return Attribution(
+        conversion,
+        machine,
+        before=tuple(before),
+        after=tuple(after),
+        delta=delta,
+        low=delta / spread,
+        high=delta * spread,
+        events=tuple(change_events_between(last.night, first.night)),
+        conversions=tuple(
+            other
+            for other in conversions
+            if other is not conversion and last.point.date <= other.merged_at < first.point.date
+        ),
+    )
+
+
+def _count(n: int) -> str:
+    return "1 night" if n == 1 else f"{n} nights"
+
+
+def _geometric_mean(values: Iterable[float]) -> float:
+    return math.exp(statistics.fmean(math.log(value) for value in values))

@@ -27,14 +27,16 @@ from onboarding.speedups.selectors import (
     benchmark_run_get,
     benchmark_run_list,
     comparison_get,
-    conversion_attribution_list,
     conversion_merged_list,
     speedup_series,
 )
 from onboarding.speedups.services import benchmark_run_import
 from onboarding.speedups.trends import (
+    ATTRIBUTION_MIN_NIGHTS,
+    ATTRIBUTION_NIGHTS,
     PEP836_TARGETS,
     ROLLING_NIGHTS,
+    attribution_list,
     change_events_between,
     nights_by_machine,
     regression_list,
@@ -70,9 +72,11 @@ def overview(request: HttpRequest) -> HttpResponse:
             "events": events,
             "regressions": regressions,
             "summary": summary_get(series, start=start, end=end),  # type: ignore[arg-type]
-            "attributions": conversion_attribution_list(series=series),
+            "attributions": attribution_list(series),
             "convention": RATIO_CONVENTION,
             "rolling_nights": ROLLING_NIGHTS,
+            "attribution_nights": ATTRIBUTION_NIGHTS,
+            "attribution_min_nights": ATTRIBUTION_MIN_NIGHTS,
             "query": request.GET.urlencode(),
         },
         status=200 if form.is_valid() and window_form.is_valid() else 400,

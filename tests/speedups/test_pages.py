@@ -55,7 +55,7 @@ class TestOverview:
 
         assert "merged conversion" in page
         assert "python/cpython#140321" in page
-        assert "not enough data: no runs on vm after the merge" in page
+        assert "not enough data: 1 night on vm before the merge and 0 nights after" in page
 
     def test_without_runs_explains_what_to_import(self, client: Client) -> None:
         response = client.get(reverse("speedups:overview"))

@@ -12,8 +12,9 @@ import pytest
 from onboarding.speedups.charts import speedup_chart_svg
 from onboarding.speedups.measures import format_publisher
 from onboarding.speedups.models import BenchmarkRun
-from onboarding.speedups.selectors import conversion_attribution_list, conversion_merged_list, speedup_series
+from onboarding.speedups.selectors import conversion_merged_list, speedup_series
 from onboarding.speedups.services import benchmark_run_import
+from onboarding.speedups.trends import attribution_list
 from tests.speedups.conftest import FC_20221112, FC_20221119, JIT_DEFAULT, JIT_JIT
 
 pytestmark = pytest.mark.django_db
@@ -25,14 +26,6 @@ UTC = dt.UTC
 
 def import_path(path: Path, **options: str) -> BenchmarkRun:
     return benchmark_run_import(content=path.read_bytes(), file_name=path.name, **options).run
-
-
-@pytest.fixture
-def later_pair(derived_file: Callable[..., Path]) -> tuple[BenchmarkRun, BenchmarkRun]:
-    """A default/JIT pair of a later commit: the real values, with every JIT value × 0.8 (25 % faster)."""
-    default = import_path(derived_file(JIT_DEFAULT, commit_id=LATER_COMMIT, commit_date=LATER_DATE))
-    jit = import_path(derived_file(JIT_JIT, commit_id=LATER_COMMIT, commit_date=LATER_DATE, scale=0.8))
-    return default, jit
 
 
 def test_the_series_has_one_point_per_commit_and_machine(jit_pair: tuple[BenchmarkRun, BenchmarkRun]) -> None:
@@ -120,43 +113,60 @@ def test_only_merged_pull_requests_with_a_merge_date_are_conversions_to_mark(
     assert [conversion.pull_request.number for conversion in conversion_merged_list()] == [1]
 
 
-def test_attribution_without_runs_on_both_sides_of_the_merge_is_not_enough_data(
+EARLIER_COMMIT = "e" * 40
+EARLIER_DATE = "2026-08-01T00:00:00+00:00"
+LATEST_COMMIT = "d" * 40
+LATEST_DATE = "2026-09-08T00:00:00+00:00"
+
+
+def derived_pair(derived_file: Callable[..., Path], commit: str, date: str, scale: float) -> None:
+    """A default/JIT pair of another commit from the real 0edaa75 files, every JIT value × ``scale``."""
+    import_path(derived_file(JIT_DEFAULT, commit_id=commit, commit_date=date))
+    import_path(derived_file(JIT_JIT, commit_id=commit, commit_date=date, scale=scale))
+
+
+def test_attribution_without_nights_on_both_sides_of_the_merge_is_not_enough_data(
     jit_pair: tuple[BenchmarkRun, BenchmarkRun], merged_pull_request: Callable[..., object]
 ) -> None:
     merged_pull_request(dt.datetime(2026, 8, 20, tzinfo=UTC))
     series = speedup_series(baseline_build="default", candidate_build="jit")
 
-    [attribution] = conversion_attribution_list(series=series)
+    [attribution] = attribution_list(series)
 
     assert attribution.delta is None
-    assert attribution.note == "not enough data: no runs on vm after the merge"
+    assert attribution.note == (
+        "not enough data: 1 night on vm before the merge and 0 nights after; 2 on each side are needed"
+    )
 
 
 def test_attribution_without_any_pair_is_not_enough_data(merged_pull_request: Callable[..., object]) -> None:
     merged_pull_request(dt.datetime(2026, 8, 20, tzinfo=UTC))
 
-    [attribution] = conversion_attribution_list(series=speedup_series(baseline_build="default", candidate_build="jit"))
+    [attribution] = attribution_list(speedup_series(baseline_build="default", candidate_build="jit"))
 
     assert attribution.note.startswith("not enough data: no comparable jit and default runs")
 
 
 def test_attribution_measures_the_speedup_change_across_the_merge_with_its_noise(
     jit_pair: tuple[BenchmarkRun, BenchmarkRun],
-    later_pair: tuple[BenchmarkRun, BenchmarkRun],
+    derived_file: Callable[..., Path],
     merged_pull_request: Callable[..., object],
 ) -> None:
+    derived_pair(derived_file, EARLIER_COMMIT, EARLIER_DATE, 1.02)
+    derived_pair(derived_file, LATER_COMMIT, LATER_DATE, 0.8)
+    derived_pair(derived_file, LATEST_COMMIT, LATEST_DATE, 0.79)
     merged_pull_request(dt.datetime(2026, 8, 20, tzinfo=UTC))
     series = speedup_series(baseline_build="default", candidate_build="jit")
 
-    [attribution] = conversion_attribution_list(series=series)
+    [attribution] = attribution_list(series)
 
-    assert attribution.before is not None and attribution.before.commit_id.startswith("0edaa75")
-    assert attribution.after is not None and attribution.after.commit_id == LATER_COMMIT
-    assert attribution.delta == pytest.approx(1.25)
+    assert [night.commit_id for night in attribution.before] == [EARLIER_COMMIT, jit_pair[0].commit_id]
+    assert [night.commit_id for night in attribution.after] == [LATER_COMMIT, LATEST_COMMIT]
+    assert attribution.delta is not None and attribution.delta > 1.15  # the JIT values were scaled by ~0.8
+    assert attribution.delta == pytest.approx(attribution.after_speedup / attribution.before_speedup)
     assert attribution.low is not None and attribution.high is not None
-    assert attribution.low < 1.25 < attribution.high
+    assert attribution.low < attribution.delta < attribution.high
     assert attribution.beyond_noise
-    assert attribution.benchmark_count == 15
 
 
 def test_attribution_of_no_change_is_within_noise(
@@ -164,11 +174,12 @@ def test_attribution_of_no_change_is_within_noise(
     derived_file: Callable[..., Path],
     merged_pull_request: Callable[..., object],
 ) -> None:
-    import_path(derived_file(JIT_DEFAULT, commit_id=LATER_COMMIT, commit_date=LATER_DATE))
-    import_path(derived_file(JIT_JIT, commit_id=LATER_COMMIT, commit_date=LATER_DATE, scale=1.0))
+    derived_pair(derived_file, EARLIER_COMMIT, EARLIER_DATE, 1.0)
+    derived_pair(derived_file, LATER_COMMIT, LATER_DATE, 1.0)
+    derived_pair(derived_file, LATEST_COMMIT, LATEST_DATE, 1.0)
     merged_pull_request(dt.datetime(2026, 8, 20, tzinfo=UTC))
 
-    [attribution] = conversion_attribution_list(series=speedup_series(baseline_build="default", candidate_build="jit"))
+    [attribution] = attribution_list(speedup_series(baseline_build="default", candidate_build="jit"))
 
     assert attribution.delta == pytest.approx(1.0)
     assert not attribution.beyond_noise
@@ -176,13 +187,16 @@ def test_attribution_of_no_change_is_within_noise(
 
 def test_attribution_skips_runs_that_are_not_comparable_across_the_merge(
     jit_pair: tuple[BenchmarkRun, BenchmarkRun],
-    later_pair: tuple[BenchmarkRun, BenchmarkRun],
+    derived_file: Callable[..., Path],
     merged_pull_request: Callable[..., object],
 ) -> None:
-    BenchmarkRun.objects.filter(commit_id=LATER_COMMIT).update(performance_version="1.15.0")
+    derived_pair(derived_file, EARLIER_COMMIT, EARLIER_DATE, 1.0)
+    derived_pair(derived_file, LATER_COMMIT, LATER_DATE, 0.8)
+    derived_pair(derived_file, LATEST_COMMIT, LATEST_DATE, 0.8)
+    BenchmarkRun.objects.filter(commit_id__in=[LATER_COMMIT, LATEST_COMMIT]).update(performance_version="1.15.0")
     merged_pull_request(dt.datetime(2026, 8, 20, tzinfo=UTC))
 
-    [attribution] = conversion_attribution_list(series=speedup_series(baseline_build="default", candidate_build="jit"))
+    [attribution] = attribution_list(speedup_series(baseline_build="default", candidate_build="jit"))
 
     assert attribution.delta is None
     assert "not comparable" in attribution.note

@@ -41,3 +41,10 @@ def mean_stdev(mean: float, stdev: float | None, unit: str = "second") -> str:
 def published(ratio: float | None) -> str:
     """bench_runner's words for its geometric mean: "1.073x faster", "1.063x slower" (2 − g)."""
     return "–" if ratio is None or not math.isfinite(ratio) else format_publisher(ratio)
+
+
+@register.filter
+def attr_night(night: object) -> str:
+    """A `trends.Night`'s date as YYYY-MM-DD ("–" for none)."""
+    value = getattr(night, "night", None)
+    return value.isoformat() if value is not None else "–"
