@@ -20,6 +20,7 @@ from onboarding.history.selectors import task_done_flip
 from tests.onboarding.conftest import make_task  # noqa: F401  (a fixture)
 
 from .conftest import History
+from .repo import Step, build_repository
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +242,27 @@ def test_progress_shows_a_per_commit_counter_on_stderr(history: History, capsys:
     assert [line.split("]")[0] for line in counters] == [f"[{i}/8" for i in range(1, 9)]
     assert counters[3].startswith(f"[4/8] {history.sha['3.15a-2026-02'][:10]} 2026-02-20 (4/6 analyses, ETA ")
     assert counters[-1].endswith("(6/6 analyses) gh-148171: Convert the call uops (#148200)")
+
+
+def test_a_version_the_analyzer_rejects_is_a_located_warning_and_flips_nothing(
+    tmp_path: Path, cpython_dir: Path
+) -> None:
+    good = (cpython_dir / "3.15a-2025-07" / "Python" / "bytecodes.c").read_bytes()
+    broken = good.replace(b"// BEGIN BYTECODES //\n", b"// BEGIN BYTECODES //\ninst(BROKEN, (--) {\n", 1)
+    day = dt.datetime(2025, 7, 1, 12, tzinfo=dt.UTC)
+    shas = build_repository(
+        tmp_path / "cpython",
+        [
+            Step(day, "gh-1: Add bytecodes.c (#1)", {"Python/bytecodes.c": good}),
+            Step(day + dt.timedelta(days=1), "gh-2: Break it (#2)", {"Python/bytecodes.c": broken}),
+            Step(day + dt.timedelta(days=2), "gh-3: Fix it (#3)", {"Python/bytecodes.c": good}),
+        ],
+    )
+
+    call_command("scan_history", str(tmp_path / "cpython"), verbosity=0)
+
+    run = HistoryRun.objects.get()
+    assert (run.commits, run.versions, run.analyses) == (3, 2, 2)
+    assert [w["commit"] for w in run.warnings] == [shas[1]]
+    assert run.warnings[0]["message"].startswith("Python/bytecodes.c:146:")
+    assert not TaskFlip.objects.exists()
