@@ -5,9 +5,15 @@ Source: CPython issue gh-131798, "Better uop coverage in the JIT optimizer", and
 generator's default abstract interpretation, which sets its outputs to unknown symbols, so
 the optimizer learns nothing from it (docs/DSL-NOTES.md section 7).
 
-Candidates are the ``op`` definitions of bytecodes.c. ``tier1``, ``specializing`` and
-``replaced`` uops never run in tier 2 traces and are ``not_applicable``. A snapshot
-without optimizer_bytecodes.c is not evaluated.
+Candidates are the tier 2 uops: every ``op`` of bytecodes.c, and the uop ``_NAME`` that
+CPython's cases generator makes for an ``inst(NAME)`` (gh-131798's checklist lists such uops,
+``_BUILD_LIST``, ``_GET_LEN``); the finding is named ``_NAME`` and points at the ``inst``. A
+candidate that never runs in a tier 2 trace is ``not_applicable``, with the reason: the
+annotations ``tier1``, ``specializing`` and ``replaced`` (DSL-NOTES.md section 4), or the
+reasons of CPython's ``Uop.why_not_viable`` in ``Tools/cases_generator/analyzer.py``
+(instrumented, tier 1 control flow, uses ``this_instr``, more than two named cache entries,
+both popping and non-popping errors), restated in `why_not_viable`. A snapshot without
+optimizer_bytecodes.c is not evaluated.
 """
 
 from __future__ import annotations
@@ -26,12 +32,57 @@ __all__ = ["CAMPAIGN", "emitted_by", "example_texts", "find", "guide_steps", "ne
 TIER1_ONLY = ("tier1", "specializing", "replaced")
 
 
+#: Instructions whose control flow only tier 1 has (``Uop.why_not_viable``).
+TIER1_CONTROL_FLOW = ("INTERPRETER_EXIT", "JUMP_BACKWARD")
+#: ``Uop.why_not_viable`` allows at most this many named (not ``unused``) cache entries.
+MAX_NAMED_CACHES = 2
+#: Words whose use means an error exit that pops the inputs, or one that leaves them
+#: (``has_error_with_pop``/``has_error_without_pop`` in Tools/cases_generator/analyzer.py).
+_POPPING_ERRORS = ("ERROR_IF", "exception_unwind", "pop_1_error", "resume_with_error")
+_NON_POPPING_ERRORS = ("ERROR_NO_POP", "exception_unwind", "pop_1_error", "resume_with_error")
+
+
+def why_not_viable(uop: InstDef) -> str | None:
+    """CPython's reason that the cases generator makes no tier 2 uop of ``uop``, or ``None``.
+
+    Restates ``Uop.why_not_viable`` (Tools/cases_generator/analyzer.py) over the body's tokens
+    (`analyzer.cbody`), with its exception for ``_SAVE_RETURN_OFFSET``.
+    """
+    name = uop.tier2_name
+    if name == "_SAVE_RETURN_OFFSET":
+        return None
+    if "INSTRUMENTED" in name:
+        return "is instrumented"
+    if "replaced" in uop.annotations:
+        return "is replaced"
+    if name.lstrip("_") in TIER1_CONTROL_FLOW:
+        return "has tier 1 control flow"
+    body = body_of(uop)
+    if body.mentions("this_instr"):
+        return "uses the 'this_instr' variable"
+    if len([c for c in uop.stack.caches if c.name != "unused"]) > MAX_NAMED_CACHES:
+        return "has too many cache entries"
+    if any(body.mentions(w) for w in _POPPING_ERRORS) and any(body.mentions(w) for w in _NON_POPPING_ERRORS):
+        return "has both popping and not-popping errors"
+    return None
+
+
 def why_not_applicable(uop: InstDef) -> str | None:
     """Why the optimizer needs no case for ``uop``, or ``None`` when it could use one."""
     for word in TIER1_ONLY:
         if word in uop.annotations:
             return f"annotated `{word}`: the uop never appears in a tier 2 trace"
+    why = why_not_viable(uop)
+    if why is not None:
+        return f"{why} (CPython's `Uop.why_not_viable`): the cases generator makes no tier 2 uop of it"
     return None
+
+
+def candidates(analysis: Analysis) -> list[InstDef]:
+    """The definitions that could be tier 2 uops: every ``op``, and every ``inst`` whose
+    ``_NAME`` is not also an ``op`` (the uop CPython's generator makes of it), in file order."""
+    insts = [i for i in analysis.insts.values() if i.tier2_name not in analysis.ops]
+    return sorted([*analysis.ops.values(), *insts], key=lambda d: d.line)
 
 
 def find(analysis: Analysis) -> Iterator[Finding] | None:
@@ -62,25 +113,28 @@ def _difficulty_facts(uop: InstDef) -> list[tuple[int, str]]:
 def _findings(analysis: Analysis) -> Iterator[Finding]:
     cases = analysis.optimizer_cases
     emitters = emitted_by(analysis)
-    for uop in analysis.ops.values():
+    for uop in candidates(analysis):
+        name = uop.tier2_name
         evidence = list(definition_evidence(uop))
         reason_na = why_not_applicable(uop)
-        case = cases.get(uop.name)
+        case = cases.get(name)
         if case is not None:
             status = "done"
             evidence.append(
                 Evidence(case.file, case.line, f"op({case.name}, {case.stack})", "abstract interpretation case")
             )
-            summary = f"`{uop.name}` has a case in optimizer_bytecodes.c"
+            summary = f"`{name}` has a case in optimizer_bytecodes.c"
         elif reason_na is not None:
             status = "not_applicable"
             summary = reason_na
         else:
             status = "todo"
-            summary = f"`{uop.name}` has no case in optimizer_bytecodes.c; its outputs are unknown to the optimizer"
+            summary = f"`{name}` has no case in optimizer_bytecodes.c; its outputs are unknown to the optimizer"
+        if uop.kind == "inst":
+            summary += f" (the tier 2 uop CPython's cases generator makes of `inst({uop.name})`)"
         difficulty, reasons = difficulty_of(analysis, uop, own=_difficulty_facts(uop))
-        if status == "todo" and uop.name in emitters:
-            by = ", ".join(f"`{name}`" for name in emitters[uop.name][:3])
+        if status == "todo" and name in emitters:
+            by = ", ".join(f"`{emitter}`" for emitter in emitters[name][:3])
             reasons += (
                 f"emitted by the optimizer itself (in the case of {by}): the abstract interpreter may never "
                 "meet it, so check where it is used before writing a case",
@@ -88,7 +142,7 @@ def _findings(analysis: Analysis) -> Iterator[Finding]:
         macros = tuple(m.name for m in analysis.macros_using(uop.name))
         yield Finding(
             campaign="optimizer",
-            name=uop.name,
+            name=name,
             kind=uop.kind,
             status=status,
             file=uop.file,
@@ -98,7 +152,7 @@ def _findings(analysis: Analysis) -> Iterator[Finding]:
             reasons=reasons,
             evidence=tuple(evidence),
             uop=uop.name,
-            family=family_name(analysis, macros),
+            family=family_name(analysis, [uop.name, *macros] if uop.kind == "inst" else macros),
             summary=summary,
             macros=macros,
         )
@@ -171,9 +225,9 @@ def nearest_case(analysis: Analysis, uop: InstDef) -> InstDef | None:
     best: tuple[tuple[float, int, str], InstDef] | None = None
     for name, case in analysis.optimizer_cases.items():
         other = analysis.ops.get(name)
-        if other is None or name == uop.name:
+        if other is None or name == uop.tier2_name:
             continue
-        d: float = max(0, 8 - 2 * common_words(name, uop.name))
+        d: float = max(0, 8 - 2 * common_words(name, uop.tier2_name))
         d += sum(abs(a - b) for a, b in zip(shape(other), target, strict=True))
         d += abs((other.end_line - other.line) - (uop.end_line - uop.line)) / 20
         key = (d, case.end_line - case.line, name)
