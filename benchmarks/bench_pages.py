@@ -2,9 +2,10 @@
 
 Usage: ``python benchmarks/bench_pages.py [--db PATH] [--duration SECONDS] [--connections N]``.
 
-Builds (once) a SQLite database holding the demo data, the same as ``make demo``: the demo
-users, every shared snapshot of CPython's main scanned oldest first, the seeded demo
-contributions and the real pyperf results. Then it starts ``gunicorn onboarding.wsgi`` with
+Builds (once) a SQLite database holding the demo data, the same steps as ``make demo-data``:
+the demo users, every shared snapshot of CPython's main scanned oldest first, task impact
+from pystats, the real pull requests of the JIT mega-issues, the real benchmark results and
+perf events (each when the shared folder has it). Then it starts ``gunicorn onboarding.wsgi`` with
 2 workers (``DEBUG`` off), warms each page once, and runs ``wrk`` against each URL in turn:
 the 404 page of the same app first (the baseline: the routing, middleware and template cost
 of a page that reads nothing), then every main page. It prints requests per second for each
@@ -67,13 +68,17 @@ def build_database(db: Path) -> None:
     _manage(env, "migrate", "--noinput")
     _manage(env, "loaddata", "fixtures/users.json")
     _manage(env, "scan_snapshots", "fixtures/snapshots.json", "--root", str(SHARED / "cpython"))
-    _manage(env, "import_pulls", str(SHARED / "github" / "cpython-jit-pulls.json"))
-    _manage(
-        env,
-        "import_benchmarks",
-        str(SHARED / "benchmarks" / "pyperf-jit"),
-        str(SHARED / "benchmarks" / "pyperf"),
-    )
+    pystats = sorted((SHARED / "pystats").glob("*.json.gz"))
+    if pystats:
+        _manage(env, "load_pystats", str(pystats[-1]))
+    pulls = SHARED / "github" / "cpython-jit-pulls.json"
+    if pulls.is_file():
+        _manage(env, "import_pulls", str(pulls))
+    runs = [SHARED / "benchmarks" / name for name in ("nightly-aarch64", "pyperf-jit", "pyperf")]
+    _manage(env, "import_benchmarks", *(str(r) for r in runs if r.is_dir()))
+    events = SHARED / "doesjitgobrrr" / "perf_events.yaml"
+    if events.is_file():
+        _manage(env, "import_perf_events", str(events))
     partial.rename(db)
 
 
