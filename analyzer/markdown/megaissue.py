@@ -10,7 +10,15 @@ from analyzer.campaigns import CampaignResult, Finding
 from analyzer.campaigns.base import DIFFICULTIES
 from analyzer.impact import format_share
 
-__all__ = ["GITHUB_ISSUE_BODY_LIMIT", "ORDERS", "ClaimInfo", "render_megaissue", "render_megaissue_parts", "task_id"]
+__all__ = [
+    "GITHUB_ISSUE_BODY_LIMIT",
+    "ORDERS",
+    "ClaimInfo",
+    "escape_markdown",
+    "render_megaissue",
+    "render_megaissue_parts",
+    "task_id",
+]
 
 #: GitHub rejects issue bodies longer than this many characters.
 GITHUB_ISSUE_BODY_LIMIT = 65_536
@@ -22,6 +30,26 @@ CPYTHON_REPOSITORY = "python/cpython"
 ORDERS = ("difficulty", "impact")
 #: Where a task's guide is read (an absolute URL on the onboarding site), given its finding.
 TaskUrl = Callable[[Finding], str]
+#: What people type that may appear as a link or a mention: checked against these, else escaped.
+_HANDLE_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+_REPOSITORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+_PULL_URL_RE = re.compile(
+    r"^https://github\.com/[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}/pull/[1-9][0-9]{0,9}$"
+)
+#: Characters with a meaning in GitHub-flavoured Markdown (and HTML, which GitHub partly renders).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` shown literally in GitHub-flavoured Markdown: one line, specials backslashed, ``<>&`` as entities.
+
+    For anything a person typed (a handle, a URL that failed its check): it can then neither
+    open a link (``[z](javascript:…)``), nor inject HTML (``<img onerror>``), nor end the
+    generated block's hidden markers.
+    """
+    flat = " ".join(text.split())
+    flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +67,7 @@ def task_id(campaign: str, name: str) -> str:
 
 def permalink(finding: Finding, commit: str | None, repository: str = CPYTHON_REPOSITORY) -> str | None:
     """``https://github.com/<repository>/blob/<commit>/<file>#L<a>-L<b>``; None without a commit."""
-    if not commit:
+    if not commit or not _REPOSITORY_RE.match(repository) or not re.fullmatch(r"[\w./-]{1,100}", commit):
         return None
     return f"https://github.com/{repository}/blob/{commit}/{finding.file}#L{finding.line}-L{finding.end_line}"
 
@@ -66,9 +94,11 @@ def _item(
     where = f"{finding.file}#L{finding.line}-L{finding.end_line}"
     bits.append(f"· [{where}]({link})" if link else f"· `{where}`")
     if claim is not None and claim.handle:
-        bits.append(f"· @{claim.handle}")
+        handle = claim.handle
+        bits.append(f"· @{handle}" if _HANDLE_RE.match(handle) else f"· {escape_markdown(handle)}")
     if claim is not None and claim.pr_url:
-        bits.append(f"· {claim.pr_url}")
+        url = claim.pr_url
+        bits.append(f"· {url}" if _PULL_URL_RE.match(url) else f"· {escape_markdown(url)}")
     if task_url is not None and finding.status == "todo":
         bits.append(f"· [guide]({task_url(finding)})")
     bits.append(task_id(finding.campaign, finding.name))
