@@ -35,6 +35,22 @@ _TOKEN_RE = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 
+# `body_tokens`: white space, then the alternatives of `_TOKEN_RE` in the same order (so the
+# same text gives the same tokens), then any other character as a one-character punct.
+_BODY_TOKEN_RE = re.compile(
+    r"""[ \t\r\f\v\n]*+(?:(//[^\n]*|/\*.*?\*/)"""
+    r"""|([A-Za-z_][A-Za-z0-9_]*)"""
+    r"""|(0[xX][0-9a-fA-F]+|[0-9]+)"""
+    r"""|(--|>>|<<|&&|\|\||==|!=|<=|>=|->|[()\[\]{},;:+\-*/&|<>=!~^%?.\#])"""
+    r"""|("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')"""
+    r"""|(/\*|["'])"""
+    r"""|(.))""",
+    re.DOTALL,
+)
+#: Token kind of each group of `_BODY_TOKEN_RE` (``None``: a comment, or an unclosed literal).
+_BODY_TOKEN_KINDS = (None, None, IDENT, NUMBER, PUNCT, STRING, None, PUNCT)
+_BODY_UNCLOSED = 6
+
 # Inside a body only these matter for brace matching. Each match first skips, possessively,
 # every character that cannot start one (one C-level run, instead of trying each alternative
 # at each character), then takes a comment, a literal, a brace, an unclosed comment or
@@ -190,21 +206,21 @@ def body_tokens(code: str) -> list[Token]:
     comment or literal ends the tokens, because `find_body_end` has already checked the
     body. Used by `analyzer.cbody`.
     """
+    # One finditer over the body: each match is optional white space, then exactly one of
+    # the header lexer's alternatives in its order (a comment, an identifier, ...), then
+    # the lenient cases; the group that matched gives the kind (`_BODY_TOKEN_KINDS`).
     tokens: list[Token] = []
-    pos, end = 0, len(code)
-    match = _TOKEN_RE.match
-    while pos < end:
-        m = match(code, pos)
-        if m is None:
-            tokens.append(Token(PUNCT, code[pos], pos))
-            pos += 1
-            continue
-        kind = m.lastgroup
-        if kind == "unclosed":
-            break
-        if kind != "skip":
-            tokens.append(Token(kind or PUNCT, m.group(), pos))
-        pos = m.end()
+    append = tokens.append
+    make = tuple.__new__  # Token(...) without NamedTuple's Python-level __new__
+    kinds = _BODY_TOKEN_KINDS
+    for m in _BODY_TOKEN_RE.finditer(code):
+        group = m.lastindex or 0
+        kind = kinds[group]
+        if kind is None:
+            if group == _BODY_UNCLOSED:
+                break
+            continue  # a comment
+        append(make(Token, (kind, m[group], m.start(group))))
     return tokens
 
 

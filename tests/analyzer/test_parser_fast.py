@@ -1,4 +1,5 @@
-"""The parser's regular-expression fast path reads exactly what the token parser reads.
+"""The parser's regular-expression fast path reads exactly what the token parser reads,
+and `body_tokens` gives what the header scanner gives one token at a time.
 
 `parse_source(fast=False)` reads every header token by token; the default takes plain
 headers with a few regular expressions and falls back to the tokens for anything else.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import pytest
 
 from analyzer.errors import DSLSyntaxError
+from analyzer.lexer import _TOKEN_RE, PUNCT, Token, body_tokens
+from analyzer.model import InstDef
 from analyzer.parser import parse_source
 from analyzer.source import Source, load_tree
 from tests.conftest import CPYTHON_DIR
@@ -73,3 +76,32 @@ def test_malformed_headers_give_the_token_parsers_located_error(body):
     with pytest.raises(DSLSyntaxError) as slow:
         parse_source(source, fast=False)
     assert str(fast.value) == str(slow.value)
+
+
+def tokens_one_at_a_time(code: str) -> list[Token]:
+    """The header lexer's scanner applied at each position: what `body_tokens` must return."""
+    tokens, pos = [], 0
+    while pos < len(code):
+        m = _TOKEN_RE.match(code, pos)
+        if m is None:
+            tokens.append(Token(PUNCT, code[pos], pos))
+            pos += 1
+            continue
+        if m.lastgroup == "unclosed":
+            break
+        if m.lastgroup != "skip":
+            tokens.append(Token(m.lastgroup or PUNCT, m.group(), pos))
+        pos = m.end()
+    return tokens
+
+
+def test_body_tokens_match_the_header_scanner_on_every_body():
+    codes = ['x = "abc', "a @ b \\\n c", "/* open", "'x", "a /* c */ b // d\n e", "", "  ", "'\\''", "0x1F+012;"]
+    for label in SNAPSHOTS:
+        tree = load_tree(CPYTHON_DIR / label)
+        for source in (tree.bytecodes, tree.optimizer):
+            if source is not None:
+                codes += [d.code for d in parse_source(source).definitions if isinstance(d, InstDef)]
+    assert len(codes) > 3000
+    for code in codes:
+        assert body_tokens(code) == tokens_one_at_a_time(code), code[:200]
