@@ -1,15 +1,16 @@
-"""Reads about claims: the active claim of a task, a contributor's claims, claim history."""
+"""Reads about claims: the active claim of a task, a contributor's claims, claim history, unlinked pull requests."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
 from onboarding.campaigns.models import Task
-from onboarding.claims.models import Claim, ClaimEvent
+from onboarding.claims.models import Claim, ClaimEvent, PullRequest
 from onboarding.contributors.models import Contributor
 
 
@@ -77,3 +78,61 @@ def claim_list_active_with_schedule(*, contributor: Contributor) -> list[tuple[C
     """The contributor's active claims, oldest first, each with its `ClaimSchedule`."""
     claims = claim_list_active_for_contributor(contributor=contributor).prefetch_related("events", "pull_requests")
     return [(claim, claim_schedule(claim)) for claim in claims]
+
+
+@dataclass(frozen=True)
+class UnlinkedGroup:
+    """Pull requests that share one reason: linked to no task, or linked but credited to nobody."""
+
+    reason: str
+    pull_requests: list[PullRequest]
+
+
+def _grouped(pairs: Iterable[tuple[str, PullRequest]]) -> list[UnlinkedGroup]:
+    groups: dict[str, list[PullRequest]] = {}
+    for reason, pr in pairs:
+        groups.setdefault(reason, []).append(pr)
+    return [UnlinkedGroup(r, prs) for r, prs in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))]
+
+
+def pull_request_unlinked_groups() -> list[UnlinkedGroup]:
+    """Imported pull requests linked to no task, grouped by ``link_note`` (largest group first); one query."""
+    prs = (
+        PullRequest.objects.filter(tasks__isnull=True)
+        .exclude(link_note="")
+        .select_related("author", "campaign")
+        .order_by("number")
+    )
+    return _grouped((pr.link_note, pr) for pr in prs)
+
+
+def pull_request_uncredited_groups() -> list[UnlinkedGroup]:
+    """Merged pull requests linked to tasks whose work no one is credited for yet, by why; two queries.
+
+    Reasons, first that applies: the merge date is unknown; no scan of a snapshot dated on or
+    after the merge shows one of its tasks flipping to done (``confirmed_snapshot``); the
+    author is unknown or not confirmed (and no claim names anyone).
+    """
+    prs = (
+        PullRequest.objects.filter(state=PullRequest.State.MERGED, tasks__isnull=False, claim__isnull=True)
+        .distinct()
+        .select_related("author", "campaign")
+        .prefetch_related("tasks")
+        .order_by("number")
+    )
+
+    def why(pr: PullRequest) -> str | None:
+        if pr.merged_at is None:
+            return "merged, but the merge date is unknown, so no scan can be said to confirm it"
+        if pr.confirmed_snapshot_id is None:
+            return (
+                "no scan of a snapshot dated after the merge shows its tasks turning done "
+                "(they were done when first scanned, or no later snapshot yet)"
+            )
+        if pr.author is None:
+            return "the author is unknown"
+        if not pr.author_verified:
+            return "the author could not be confirmed from the pull request itself"
+        return None
+
+    return _grouped((reason, pr) for pr in prs if (reason := why(pr)) is not None)
