@@ -19,7 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from analyzer.campaigns import REGISTRY
+from analyzer.campaigns import REGISTRY, get
 from onboarding.campaigns.models import Campaign, Task
 from onboarding.errors import ApplicationError
 from onboarding.history.gitlog import DSL_PATHS, Commit, blob_ids, blob_texts, commits_touching, repository_check
@@ -224,7 +224,11 @@ def _flips(
 
 
 def _advance(state: dict[str, dict[str, str]], statuses: Statuses, *, commit: Commit | None = None) -> Iterator[Flip]:
-    """Move ``state`` to ``statuses``; yields the flips (none for a campaign's first evaluated version)."""
+    """Move ``state`` to ``statuses``; yields the flips (none for a campaign's first evaluated version).
+
+    A finding that disappears flips to ``""`` (absent), or to ``done`` from ``todo`` when its
+    campaign's ``gone_status`` is ``done`` (``analyzer.campaigns.base.Campaign``).
+    """
     for slug, result in statuses.items():
         if not result["evaluated"]:
             continue
@@ -233,8 +237,11 @@ def _advance(state: dict[str, dict[str, str]], statuses: Statuses, *, commit: Co
         state[slug] = current
         if previous is None or commit is None:
             continue
+        # A campaign whose work is removing the definition counts a todo that disappears as done.
+        gone = "done" if get(slug).gone_status == "done" else ""
         for name in sorted(previous.keys() | current.keys()):
-            old, new = previous.get(name, ""), current.get(name, "")
+            old = previous.get(name, "")
+            new = current.get(name) or (gone if old == "todo" else "")
             if old != new:
                 yield Flip(slug, name, old, new, commit)
 

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from analyzer.analysis import analyze
-from analyzer.campaigns import run_all
+from analyzer.campaigns import get, run_all
 from onboarding.history import jobs
 from onboarding.history.gitlog import pr_number
 from onboarding.history.models import HistoryRun, TaskFlip, VersionAnalysis
@@ -56,9 +56,12 @@ def expected_flips() -> set[tuple[str, str, str, str, str]]:
             state[slug] = current
             if previous is None:
                 continue  # a campaign's first evaluated version is its baseline
+            gone = "done" if get(slug).gone_status == "done" else ""  # decomposing: gone means done
             for name in previous.keys() | current.keys():
-                if previous.get(name, "") != current.get(name, ""):
-                    expected.add((commit, slug, name, previous.get(name, ""), current.get(name, "")))
+                old = previous.get(name, "")
+                new = current.get(name) or (gone if old == "todo" else "")
+                if old != new:
+                    expected.add((commit, slug, name, old, new))
     return expected
 
 

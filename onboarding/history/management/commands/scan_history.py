@@ -22,6 +22,10 @@ def _date(value: str) -> dt.date:
 
 
 class Command(BaseCommand):
+    # Django's system checks (URLs, models, admin, deploy settings) cost time on every run
+    # and guard nothing this command does; `manage.py check` and `migrate` still run them.
+    requires_system_checks: list[str] = []
+
     help = (
         "Walk the commits of a CPython git checkout that touched Python/bytecodes.c or "
         "Python/optimizer_bytecodes.c (oldest first), analyze each version (cached by blob id) "
