@@ -11,6 +11,10 @@ from onboarding.errors import ApplicationError
 
 
 class Command(BaseCommand):
+    # Django's system checks (URLs, models, admin, deploy settings) cost time on every run
+    # and guard nothing this command does; `manage.py check` and `migrate` still run them.
+    requires_system_checks: list[str] = []
+
     help = (
         "Read a pystats .json or .json.gz file (CPython's instruction execution counts, e.g. "
         "../shared/pystats/) and set each task's impact: the share of executed instructions whose "

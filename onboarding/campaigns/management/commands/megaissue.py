@@ -11,6 +11,10 @@ from onboarding.campaigns.selectors import campaign_megaissue
 
 
 class Command(BaseCommand):
+    # Django's system checks (URLs, models, admin, deploy settings) cost time on every run
+    # and guard nothing this command does; `manage.py check` and `migrate` still run them.
+    requires_system_checks: list[str] = []
+
     help = (
         "Print the campaign's mega-issue Markdown (checklist with claimants and PR links) from the "
         "last scan, ready to paste into GitHub. The campaign page offers the same file for download."

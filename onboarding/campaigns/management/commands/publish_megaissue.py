@@ -20,6 +20,10 @@ def _repo(value: str) -> str:
 
 
 class Command(BaseCommand):
+    # Django's system checks (URLs, models, admin, deploy settings) cost time on every run
+    # and guard nothing this command does; `manage.py check` and `migrate` still run them.
+    requires_system_checks: list[str] = []
+
     help = (
         "Replace the generated block (between its hidden markers) of an existing GitHub issue's body with "
         "the campaign's mega-issue checklist, through GitHub's REST API. Text outside the block is kept; "

@@ -10,6 +10,10 @@ from onboarding.claims.imports import PullRequestDataInvalid, pull_entries_read,
 
 
 class Command(BaseCommand):
+    # Django's system checks (URLs, models, admin, deploy settings) cost time on every run
+    # and guard nothing this command does; `manage.py check` and `migrate` still run them.
+    requires_system_checks: list[str] = []
+
     help = (
         "Create or update pull requests and their authors from a JSON list in GitHub's REST shape (a saved "
         "GET /repos/{owner}/{repo}/pulls answer, a search API answer, or ../shared/github/cpython-jit-pulls.json), "

@@ -12,6 +12,10 @@ from onboarding.claims.imports import PullRequestDataInvalid, pull_entries_parse
 
 
 class Command(BaseCommand):
+    # Django's system checks (URLs, models, admin, deploy settings) cost time on every run
+    # and guard nothing this command does; `manage.py check` and `migrate` still run them.
+    requires_system_checks: list[str] = []
+
     help = (
         "Search GitHub (PyGithub) for the pull requests of a repository citing a mega-issue "
         '(repo:OWNER/NAME is:pr "gh-N" in:title,body), read each one and its changed files, and import them '

@@ -25,6 +25,10 @@ RENDERERS = {
 
 
 class Command(BaseCommand):
+    # Django's system checks (URLs, models, admin, deploy settings) cost time on every run
+    # and guard nothing this command does; `manage.py check` and `migrate` still run them.
+    requires_system_checks: list[str] = []
+
     """``manage.py credits_export CAMPAIGN [--format markdown|whatsnew|table|events] [--output FILE]``.
 
     Only merged conversions confirmed by a re-scan (and reviews or mentoring a maintainer

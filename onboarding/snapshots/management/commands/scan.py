@@ -23,6 +23,10 @@ def parse_date(value: str) -> dt.date:
 
 
 class Command(BaseCommand):
+    # Django's system checks (URLs, models, admin, deploy settings) cost time on every run
+    # and guard nothing this command does; `manage.py check` and `migrate` still run them.
+    requires_system_checks: list[str] = []
+
     help = (
         "Scan a CPython checkout (or a bytecodes.c) and update snapshots, campaigns and tasks in one "
         "transaction. Scanning the same snapshot twice changes nothing; a failed scan changes nothing "

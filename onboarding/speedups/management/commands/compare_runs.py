@@ -16,6 +16,10 @@ from onboarding.speedups.selectors import Comparison, comparison_get
 
 
 class Command(BaseCommand):
+    # Django's system checks (URLs, models, admin, deploy settings) cost time on every run
+    # and guard nothing this command does; `manage.py check` and `migrate` still run them.
+    requires_system_checks: list[str] = []
+
     help = (
         "Compare a candidate run with a baseline run over their common benchmarks: per benchmark the ratio "
         "baseline mean / candidate mean (above 1 = candidate faster) and whether pyperf's t-test finds it "

@@ -36,6 +36,10 @@ def _count(n: int, noun: str) -> str:
 
 
 class Command(BaseCommand):
+    # Django's system checks (URLs, models, admin, deploy settings) cost time on every run
+    # and guard nothing this command does; `manage.py check` and `migrate` still run them.
+    requires_system_checks: list[str] = []
+
     help = (
         "Import pyperf result files (.json or .json.gz; a directory imports the ones in it at any depth) as "
         "benchmark runs, and print the id of each run created. Files in bench_runner's layout "

@@ -12,6 +12,10 @@ from onboarding.speedups.services import change_events_import
 
 
 class Command(BaseCommand):
+    # Django's system checks (URLs, models, admin, deploy settings) cost time on every run
+    # and guard nothing this command does; `manage.py check` and `migrate` still run them.
+    requires_system_checks: list[str] = []
+
     help = (
         "Import notable changes (a YAML file with a list `events` of `date`, `title`, `link`, as "
         "doesjitgobrrr.com's api/perf_events.yaml) as annotations of the speedup trend. Re-import changes nothing."
