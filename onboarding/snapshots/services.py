@@ -241,6 +241,12 @@ def _scan_apply(
                 gone_status=info.gone_status,
             )
         )
+        if info.gone_status == Task.Status.DONE:
+            # A snapshot cannot show what it no longer defines: for a campaign whose tasks are
+            # done by disappearing, its progress point counts the tasks done so far.
+            CampaignProgress.objects.filter(campaign=campaign, snapshot=snapshot).update(
+                done=Task.objects.filter(campaign=campaign, status=Task.Status.DONE).count()
+            )
     return snapshot, {"tasks_applied": applies, **{k: n for k, n in sorted(changes.items()) if n}}
 
 

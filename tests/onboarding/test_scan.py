@@ -348,3 +348,10 @@ class TestDemoHistory:
         decompose = Task.objects.filter(campaign__slug="decompose")
         assert decompose.filter(status=Task.Status.DONE).count() >= 17
         assert not decompose.filter(status__in=[Task.Status.TODO, Task.Status.RETIRED]).exists()
+        # Its burndown: composites pile up until 3.15a-2026-02, then all are done in main-2026-06.
+        points = list(
+            CampaignProgress.objects.filter(campaign__slug="decompose")
+            .order_by("snapshot__date")
+            .values_list("todo", "done")
+        )
+        assert points[-2][0] > 12 and points[-1] == (0, decompose.count())
