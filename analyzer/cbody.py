@@ -390,9 +390,14 @@ class Body:
             for i, t in enumerate(toks)
         )
 
+    @cached_property
+    def identifiers(self) -> frozenset[str]:
+        """Every identifier in the body's code (comments and strings never count)."""
+        return frozenset(t.text for t in self.tokens if t.kind == IDENT)
+
     def mentions(self, name: str) -> bool:
         """Whether the identifier ``name`` appears in the body's code."""
-        return any(t.kind == IDENT and t.text == name for t in self.tokens)
+        return name in self.identifiers
 
 
 def _is_name(text: str) -> bool:

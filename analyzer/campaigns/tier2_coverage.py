@@ -86,7 +86,10 @@ class Blocker:
 
 
 def _first_line(uop: InstDef, words: frozenset[str]) -> int | None:
-    for i, text in enumerate(uop.code.split("\n")):
+    code = uop.code
+    if not any(word in code for word in words):
+        return None  # a quick substring test spares most bodies the line-by-line word scan
+    for i, text in enumerate(code.split("\n")):
         if any(m.group() in words for m in _WORD_RE.finditer(text)):
             return uop.body_line + i
     return None
