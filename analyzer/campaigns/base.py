@@ -39,6 +39,8 @@ are required; every other hook has a working default):
     (default) or ``"done"`` when disappearing is the conversion itself. The scan service
     reads it, and with ``"done"`` the history miner counts a ``todo`` finding of the older
     snapshot that the newer one lacks as converted.
+``test_hint``
+    What the guide's test step says to assert about the executor's uops (optional).
 ``choose_example(finding, analysis, conversions) -> Conversion | None``
     Which mined conversion is the worked example for a ``todo`` finding (default: the
     nearest by shape, `analyzer.history.closest_conversion`).
@@ -233,6 +235,9 @@ class Campaign:
     example_texts: Callable[[Analysis, Analysis, Finding, Finding], tuple[str, str]] = default_example_texts
     example_labels: tuple[str, str] = ("was converted between the two scanned snapshots. Before:", "After:")
     choose_example: Callable[[Finding, Analysis, Sequence[Conversion]], Conversion | None] | None = None
+    #: What the guide's test step tells a contributor to assert, in parentheses after "assert the
+    #: uops you expect" (refcount: `_POP_TOP_NOP` where the value is borrowed); empty for none.
+    test_hint: str = ""
     #: Follow-up issues whose pull requests belong to this campaign (``("gh-145866",)``): the
     #: site links a pull request to the campaign by its issue (``onboarding.claims.matching``).
     related_issues: tuple[str, ...] = ()

@@ -40,7 +40,9 @@ def render_steps(steps: list[GuideStep] | tuple[GuideStep, ...], first: int) -> 
     return out
 
 
-def _nearest_tests(finding: Finding, uop: InstDef, tests: TestOptIndex | None, example: Conversion | None) -> list[str]:
+def _nearest_tests(
+    finding: Finding, uop: InstDef, tests: TestOptIndex | None, example: Conversion | None, hint: str
+) -> list[str]:
     if tests is None:
         return [
             "No `Lib/test/test_capi/test_opt.py` was scanned with this snapshot; look there for a test "
@@ -56,7 +58,7 @@ def _nearest_tests(finding: Finding, uop: InstDef, tests: TestOptIndex | None, e
             return [
                 f"`{best.test_class}.{best.test_name}` (line {best.line}) already asserts on `{name}`; "
                 "copy its shape: run a loop past the tier 2 threshold, take the executor and assert the "
-                "uops you expect (for refcount work: `_POP_TOP_NOP` where the value is borrowed or immortal).",
+                "uops you expect" + (f" ({hint})." if hint else "."),
                 "",
                 f"Run it with `{tests.command(best)}`, then the whole file with `./python -m test test_capi.test_opt`.",
             ]
@@ -123,7 +125,7 @@ def render_guide(
         "",
     ]
     step += 1
-    out += [f"### {step}. Test it", "", *_nearest_tests(finding, uop, tests, example), ""]
+    out += [f"### {step}. Test it", "", *_nearest_tests(finding, uop, tests, example, campaign.test_hint), ""]
     step += 1
     verb = campaign.pr_verb
     out += [

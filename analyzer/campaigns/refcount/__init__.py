@@ -21,6 +21,7 @@ CAMPAIGN = Campaign(
     find=find,
     guide_steps=plan.guide_steps,
     pr_verb="Eliminate redundant refcounting from",
+    test_hint="for refcount work: `_POP_TOP_NOP` where the value is borrowed or immortal",
     intro=(
         "Many uops release (decref) their inputs inside their own C body. The tier 2 optimizer "
         "cannot see those decrefs, so it cannot drop them even when it knows a value is borrowed, "
