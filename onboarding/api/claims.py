@@ -100,6 +100,20 @@ class PullRequestSerializer(serializers.ModelSerializer):
     claimant = serializers.CharField(
         source="claim.contributor.github_handle", default=None, read_only=True, allow_null=True
     )
+    author = serializers.CharField(
+        source="author.github_handle",
+        default=None,
+        read_only=True,
+        allow_null=True,
+        help_text="GitHub login of who opened it; null when unknown.",
+    )
+    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    confirmed_snapshot = serializers.SlugRelatedField(
+        slug_field="label",
+        read_only=True,
+        allow_null=True,
+        help_text="First snapshot dated on or after the merge showing one of its tasks done (at the last import).",
+    )
 
     class Meta:
         model = PullRequest
@@ -113,6 +127,14 @@ class PullRequestSerializer(serializers.ModelSerializer):
             "merged_at",
             "claim",
             "claimant",
+            "author",
+            "author_verified",
+            "issue",
+            "campaign",
+            "changed_files",
+            "opened_at",
+            "link_note",
+            "confirmed_snapshot",
             "tasks",
             "created_at",
             "updated_at",
@@ -123,20 +145,25 @@ class PullRequestFilter(filters.FilterSet):
     state = filters.ChoiceFilter(choices=PullRequest.State.choices)
     repo = filters.CharFilter(lookup_expr="iexact")
     task = filters.NumberFilter(field_name="tasks")
+    linked = filters.BooleanFilter(
+        field_name="tasks", lookup_expr="isnull", exclude=True, distinct=True, label="Linked to at least one task."
+    )
 
     class Meta:
         model = PullRequest
-        fields = ["state", "repo", "task"]
+        fields = ["state", "repo", "task", "linked"]
 
 
 class PullRequestViewSet(viewsets.ReadOnlyModelViewSet):
     """Pull requests linked to claims (pasted by contributors) or to tasks (by the GitHub webhook).
 
     - ``GET /api/pull-requests/``: newest first; query parameters ``state`` (open, closed,
-      merged), ``repo`` (owner/name), ``task`` (id), ``page``, ``page_size``.
+      merged), ``repo`` (owner/name), ``task`` (id), ``linked`` (true/false: linked to a task;
+      an imported PR linked to none says why in ``link_note``), ``page``, ``page_size``.
     - ``GET /api/pull-requests/{id}/``: one pull request with its tasks and claim.
 
-    Public, read-only: pull requests arrive through claims and the webhook, never by POST here.
+    Public, read-only: pull requests arrive through claims, the webhook and ``import_pulls``/
+    ``sync_pulls``, never by POST here. Unknown authors, merge dates and files are null/empty.
     """
 
     serializer_class = PullRequestSerializer
@@ -145,7 +172,9 @@ class PullRequestViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[PullRequest]:
         return (
-            PullRequest.objects.select_related("claim", "claim__contributor")
+            PullRequest.objects.select_related(
+                "claim", "claim__contributor", "author", "campaign", "confirmed_snapshot"
+            )
             .prefetch_related("tasks", "tasks__campaign")
             .order_by("-created_at", "-pk")
         )

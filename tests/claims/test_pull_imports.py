@@ -325,3 +325,23 @@ class TestSyncPulls:
             run("sync_pulls", "--repo", "python/cpython", "--issue", "134584")
 
         assert PullRequest.objects.count() == 0
+
+
+class TestApi:
+    def test_imported_fields_and_the_linked_filter(self, tmp_path: Path, refcount: Campaign, client: Any) -> None:
+        path = write(tmp_path, [entry(), entry(7, title="gh-130415: Narrow types", issue=130415, user=None)])
+        run("import_pulls", path)
+
+        linked = client.get("/api/pull-requests/", {"linked": "true"}).json()["results"]
+        unlinked = client.get("/api/pull-requests/", {"linked": "false"}).json()["results"]
+
+        assert [(p["number"], p["author"], p["campaign"], p["issue"]) for p in linked] == [
+            (142712, "corona10", "refcount", 134584)
+        ]
+        assert (
+            linked[0]["changed_files"] == ["Python/bytecodes.c"]
+            and linked[0]["tasks"][0]["name"] == "STORE_SUBSCR_DICT"
+        )
+        assert [(p["number"], p["author"], p["link_note"]) for p in unlinked] == [
+            (7, None, "gh-130415 is not the issue of any campaign here, nor a follow-up a campaign lists")
+        ]
