@@ -7,7 +7,7 @@ first and last line (1-based, inclusive).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = [
     "CacheEntry",
@@ -78,20 +78,31 @@ class StackEffect:
     inputs: tuple[StackItem, ...] = ()
     outputs: tuple[StackItem, ...] = ()
     caches: tuple[CacheEntry, ...] = ()
+    # Computed on first use and kept (campaigns ask for them many times); not part of the value.
+    _text: str | None = field(default=None, init=False, repr=False, compare=False)
+    _peeks: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __str__(self) -> str:
-        ins = ", ".join([*(str(c) for c in self.caches), *(str(i) for i in self.inputs)])
-        outs = ", ".join(str(o) for o in self.outputs)
-        return f"({ins} -- {outs})".replace("( --", "(--").replace("-- )", "--)")
+        text = self._text
+        if text is None:
+            ins = ", ".join([*(str(c) for c in self.caches), *(str(i) for i in self.inputs)])
+            outs = ", ".join(str(o) for o in self.outputs)
+            text = f"({ins} -- {outs})".replace("( --", "(--").replace("-- )", "--)")
+            object.__setattr__(self, "_text", text)
+        return text
 
     def peeks(self) -> frozenset[str]:
         """Input names that pass through unchanged: same name at the same depth in outputs."""
-        same = set()
-        for depth, item in enumerate(reversed(self.inputs)):
-            outs = self.outputs
-            if depth < len(outs) and outs[len(outs) - 1 - depth].name == item.name:
-                same.add(item.name)
-        return frozenset(n for n in same if n != "unused")
+        found = self._peeks
+        if found is None:
+            same = set()
+            for depth, item in enumerate(reversed(self.inputs)):
+                outs = self.outputs
+                if depth < len(outs) and outs[len(outs) - 1 - depth].name == item.name:
+                    same.add(item.name)
+            found = frozenset(n for n in same if n != "unused")
+            object.__setattr__(self, "_peeks", found)
+        return found
 
     def named_inputs(self) -> tuple[StackItem, ...]:
         """Inputs that the body can refer to (not ``unused``)."""
@@ -117,6 +128,16 @@ class InstDef:
     end_line: int
     body_line: int
     code: str = ""
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        # Hashed on every lookup of the per-definition caches (analyzer.cbody.body_of); the
+        # fields never change, so the hash of the value is computed once.
+        h = self._hash
+        if not h:
+            h = hash((self.kind, self.name, self.annotations, self.stack, self.body, self.file, self.line))
+            object.__setattr__(self, "_hash", h)
+        return h
 
     @property
     def tier2_name(self) -> str:
