@@ -41,6 +41,8 @@ are required; every other hook has a working default):
     snapshot that the newer one lacks as converted.
 ``test_hint``
     What the guide's test step says to assert about the executor's uops (optional).
+``stage``
+    The JIT stage (``dsl``, ``optimizer``, ...) its pull requests change, for the bus factor.
 ``choose_example(finding, analysis, conversions) -> Conversion | None``
     Which mined conversion is the worked example for a ``todo`` finding (default: the
     nearest by shape, `analyzer.history.closest_conversion`).
@@ -235,6 +237,10 @@ class Campaign:
     example_texts: Callable[[Analysis, Analysis, Finding, Finding], tuple[str, str]] = default_example_texts
     example_labels: tuple[str, str] = ("was converted between the two scanned snapshots. Before:", "After:")
     choose_example: Callable[[Finding, Analysis, Sequence[Conversion]], Conversion | None] | None = None
+    #: The JIT stage whose files the campaign's pull requests change (PEP 836's ``frontend``,
+    #: ``optimizer``, ``backend``, or ``dsl`` for Python/bytecodes.c); the site's bus factor
+    #: counts a merged pull request whose files are unknown in its campaign's stage.
+    stage: str = ""
     #: What the guide's test step tells a contributor to assert, in parentheses after "assert the
     #: uops you expect" (refcount: `_POP_TOP_NOP` where the value is borrowed); empty for none.
     test_hint: str = ""

@@ -430,6 +430,7 @@ def _emitting_cases(analysis: Analysis, name: str) -> list[InstDef]:
 
 CAMPAIGN = Campaign(
     slug=SLUG,
+    stage="optimizer",
     title="Refactor the JIT uops: composite uops become sequences of simple ones",
     issue="gh-148211",
     summary="Replace each composite uop by ADD_OPs of the simple uops it is made of, then delete it.",

@@ -469,6 +469,7 @@ def guide_steps(finding: Finding, analysis: Analysis) -> Sequence[GuideStep]:
 
 CAMPAIGN = Campaign(
     slug=SLUG,
+    stage="dsl",
     title="Guards should exit, not deoptimize",
     issue="gh-145692",
     summary="Turn the DEOPT_IFs of guards that the JIT runs into EXIT_IFs, so a failed guard becomes a side exit.",

@@ -238,6 +238,7 @@ def nearest_case(analysis: Analysis, uop: InstDef) -> InstDef | None:
 
 CAMPAIGN = Campaign(
     slug="optimizer",
+    stage="optimizer",
     title="Better uop coverage in the JIT optimizer",
     issue="gh-131798",
     summary="Give every tier 2 uop an abstract-interpretation case in Python/optimizer_bytecodes.c.",

@@ -322,6 +322,7 @@ def _fix_blocks(b: Blocker, analysis: Analysis) -> Iterator[Paragraph | Code]:
 
 CAMPAIGN = Campaign(
     slug=SLUG,
+    stage="dsl",
     title="More JIT bytecode op coverage",
     issue="gh-143339",
     summary="Give every instruction a tier 2 expansion so traces no longer end at it.",

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 
+from analyzer.campaigns import REGISTRY
 from onboarding.claims.models import PullRequest
 from onboarding.contributors.models import Contributor
 
@@ -33,8 +34,12 @@ class Stage:
     slug: str
     title: str
     paths: tuple[str, ...]
-    campaigns: tuple[str, ...] = ()
     note: str = ""
+
+    @property
+    def campaigns(self) -> tuple[str, ...]:
+        """Slugs of the campaigns working in this stage (each campaign says so: ``Campaign.stage``)."""
+        return tuple(c.slug for c in REGISTRY.values() if c.stage == self.slug)
 
     def owns(self, path: str) -> bool:
         return any(path.startswith(p) if p.endswith("/") else path == p for p in self.paths)
@@ -52,7 +57,6 @@ STAGES: tuple[Stage, ...] = (
         "optimizer",
         "Optimizer (middle-end)",
         ("Python/optimizer_analysis.c", "Python/optimizer_bytecodes.c", "Python/optimizer_symbols.c"),
-        campaigns=("optimizer", "decompose"),
         note="Abstract interpretation of traces: types, constants, removed guards and refcounts.",
     ),
     Stage(
@@ -65,7 +69,6 @@ STAGES: tuple[Stage, ...] = (
         "dsl",
         "Interpreter DSL (shared by all stages)",
         ("Python/bytecodes.c",),
-        campaigns=("refcount", "exit-if", "tier2-coverage"),
         note="The instruction definitions every stage is generated from.",
     ),
 )

@@ -158,5 +158,7 @@ def test_no_campaign_slug_is_a_string_literal_outside_its_module_and_the_registr
         if p not in own | data
         for slug in REGISTRY.keys() & _string_literals(p)
     ]
-    # report.py's JSON names the optimizer_bytecodes.c source file "optimizer" (README, schema 1).
-    assert [o for o in offenders if o != ("analyzer/report.py", "optimizer")] == []
+    # Words that are not campaign slugs there: report.py's JSON names the optimizer_bytecodes.c
+    # source file "optimizer" (README, schema 1); the bus factor names PEP 836's "optimizer" stage.
+    homonyms = {("analyzer/report.py", "optimizer"), ("onboarding/contributors/busfactor.py", "optimizer")}
+    assert [o for o in offenders if o not in homonyms] == []

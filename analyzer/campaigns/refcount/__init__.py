@@ -12,6 +12,7 @@ __all__ = ["CAMPAIGN", "POP_TOP_FAMILY_RE", "RefcountFacts", "facts_of", "find",
 
 CAMPAIGN = Campaign(
     slug="refcount",
+    stage="dsl",
     title="Eliminate redundant refcounting in the JIT",
     issue="gh-134584",
     # Follow-ups that convert more ops the same way (their titles: "Convert X to leave its inputs
