@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
-from onboarding.campaigns.models import Task
+from onboarding.campaigns.models import Task, TaskStatusChange
 from onboarding.claims.models import Claim, ClaimEvent, PullRequest
 from onboarding.contributors.models import Contributor
 
@@ -107,11 +107,11 @@ def pull_request_unlinked_groups() -> list[UnlinkedGroup]:
 
 
 def pull_request_uncredited_groups() -> list[UnlinkedGroup]:
-    """Merged pull requests linked to tasks whose work no one is credited for yet, by why; two queries.
+    """Merged pull requests linked to tasks whose work no one is credited for yet, by why; three queries.
 
     Reasons, first that applies: the merge date is unknown; no scan of a snapshot dated on or
-    after the merge shows one of its tasks flipping to done (``confirmed_snapshot``); the
-    author is unknown or not confirmed (and no claim names anyone).
+    after the merge shows one of its tasks flipping to done (read now, as the leaderboard
+    does); the author is unknown or not confirmed (and no claim names anyone).
     """
     prs = (
         PullRequest.objects.filter(state=PullRequest.State.MERGED, tasks__isnull=False, claim__isnull=True)
@@ -120,11 +120,21 @@ def pull_request_uncredited_groups() -> list[UnlinkedGroup]:
         .prefetch_related("tasks")
         .order_by("number")
     )
+    flips: dict[int, dt.date] = {}
+    tasks = {t.pk for pr in prs for t in pr.tasks.all()}
+    done = (
+        TaskStatusChange.objects.filter(task_id__in=tasks, to_status=Task.Status.DONE, snapshot__date__isnull=False)
+        .exclude(from_status="")
+        .values_list("task_id", "snapshot__date")
+    )
+    for task_id, day in done:
+        flips[task_id] = max(day, flips.get(task_id, day))
 
     def why(pr: PullRequest) -> str | None:
         if pr.merged_at is None:
             return "merged, but the merge date is unknown, so no scan can be said to confirm it"
-        if pr.confirmed_snapshot_id is None:
+        merged = pr.merged_at.date()
+        if not any(flips.get(t.pk, dt.date.min) >= merged for t in pr.tasks.all()):
             return (
                 "no scan of a snapshot dated after the merge shows its tasks turning done "
                 "(they were done when first scanned, or no later snapshot yet)"

@@ -21,6 +21,7 @@ from onboarding.claims import matching
 from onboarding.claims.imports import pull_entries_parse, pull_requests_import
 from onboarding.claims.matching import campaigns_for_issues, task_match
 from onboarding.claims.models import PullRequest
+from onboarding.claims.selectors import pull_request_uncredited_groups
 from onboarding.contributors.models import Contributor
 from onboarding.leaderboard.selectors import leaderboard_list
 from onboarding.snapshots.models import Scan, Snapshot
@@ -269,6 +270,22 @@ class TestConfirmationAndPoints:
 
         assert PullRequest.objects.get().tasks.count() == 1
         assert list(leaderboard_list()) == []
+
+    def test_the_maintainers_list_says_why_a_linked_merge_earns_nothing(self, refcount: Campaign) -> None:
+        task = Task.objects.get(name="STORE_SUBSCR_DICT")
+        scanned(task, day="2025-08-15", to=Task.Status.TODO, first_sighting=True)
+        scanned(task, day="2026-02-20")
+        entries = [entry(1, merged_at=None), entry(2, merged_at="2026-03-01"), entry(3, user=None), entry(4)]
+
+        pull_requests_import(pull_entries_parse(entries, source="test"))
+
+        groups = {g.reason: [pr.number for pr in g.pull_requests] for g in pull_request_uncredited_groups()}
+        assert groups == {
+            "merged, but the merge date is unknown, so no scan can be said to confirm it": [1],
+            "no scan of a snapshot dated after the merge shows its tasks turning done "
+            "(they were done when first scanned, or no later snapshot yet)": [2],
+            "the author is unknown": [3],
+        }
 
     def test_a_task_first_seen_done_earns_nothing(self, refcount: Campaign) -> None:
         task = Task.objects.get(name="STORE_SUBSCR_DICT")
