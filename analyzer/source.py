@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analyzer.errors import SourceError
+from analyzer.errors import DSLSyntaxError, SourceError
 
-__all__ = ["BYTECODES_PATH", "OPTIMIZER_PATH", "TEST_OPT_PATH", "Source", "SourceTree", "load_tree"]
+__all__ = [
+    "BYTECODES_PATH",
+    "MAX_SOURCE_BYTES",
+    "OPTIMIZER_PATH",
+    "TEST_OPT_PATH",
+    "Source",
+    "SourceTree",
+    "load_tree",
+]
 
 #: Paths inside a CPython checkout, as named by CPython itself.
 BYTECODES_PATH = "Python/bytecodes.c"
 OPTIMIZER_PATH = "Python/optimizer_bytecodes.c"
 TEST_OPT_PATH = "Lib/test/test_capi/test_opt.py"
+#: The largest source file read, in bytes (CPython's bytecodes.c is about 0.2 MB): a bigger
+#: one is refused rather than read into memory.
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -38,20 +51,32 @@ class Source:
 
     @classmethod
     def from_path(cls, path: str | Path, *, name: str | None = None) -> Source:
-        """Read a UTF-8 file. Raises `SourceError` if it is missing, unreadable or not UTF-8."""
+        """Read a UTF-8 file of at most `MAX_SOURCE_BYTES`.
+
+        Raises `SourceError` if it is missing, unreadable, not a regular file (a FIFO or a
+        device such as ``/dev/zero``, which would block or never end), too big, or not UTF-8;
+        `DSLSyntaxError` at the first NUL character (no C source holds one).
+        """
         p = Path(path)
-        try:
-            data = p.read_bytes()
-        except FileNotFoundError:
-            raise SourceError("no such file", path=str(path)) from None
-        except IsADirectoryError:
-            raise SourceError("is a directory, expected a file", path=str(path)) from None
-        except OSError as exc:
-            raise SourceError(f"cannot read: {exc.strerror}", path=str(path)) from None
+        data = _read_regular_file(p, str(path))
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise SourceError(f"not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})", path=str(path)) from None
+        nul = text.find("\0")
+        if nul != -1:
+            shown = name or str(path)
+            line = text.count("\n", 0, nul) + 1
+            start = text.rfind("\n", 0, nul) + 1
+            end = text.find("\n", nul)
+            source_line = text[start : end if end != -1 else len(text)].replace("\0", "\\0")
+            raise DSLSyntaxError(
+                "NUL character in the source (a binary or damaged file?)",
+                file=shown,
+                line=line,
+                column=nul - start + 1,
+                source_line=source_line,
+            )
         return cls(
             name=name or str(path),
             text=text,
@@ -90,6 +115,44 @@ class Source:
         return self.text[start:] if end == -1 else self.text[start:end]
 
 
+def _read_regular_file(p: Path, shown: str) -> bytes:
+    """The bytes of ``p``, refusing what is not a regular file or is over `MAX_SOURCE_BYTES`.
+
+    The file is opened without blocking and checked on the open descriptor, so a FIFO is
+    refused instead of waiting for a writer, and a file swapped after a check is still caught.
+    """
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise SourceError("no such file", path=shown) from None
+    except IsADirectoryError:
+        raise SourceError("is a directory, expected a file", path=shown) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror}", path=shown) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise SourceError("is a directory, expected a file", path=shown)
+        raise SourceError("not a regular file (a FIFO, device or socket); give a source file", path=shown)
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(MAX_SOURCE_BYTES + 1)
+        except OSError as exc:
+            raise SourceError(f"cannot read: {exc.strerror}", path=shown) from None
+    if len(data) > MAX_SOURCE_BYTES:
+        raise SourceError(f"larger than {MAX_SOURCE_BYTES:,} bytes, too big for a source file", path=shown)
+    return data
+
+
+def _is_file(p: Path, shown: str) -> bool:
+    """``p.is_file()``, with a directory that cannot be searched reported as a `SourceError`."""
+    try:
+        return p.is_file()
+    except PermissionError:
+        raise SourceError(f"cannot read the directory holding {p.name}: permission denied", path=shown) from None
+
+
 @dataclass(frozen=True)
 class SourceTree:
     """The files of one CPython checkout that the analyzer reads.
@@ -112,9 +175,16 @@ def load_tree(path: str | Path) -> SourceTree:
     ``Python/bytecodes.c``.
     """
     p = Path(path)
-    if p.is_dir():
+    shown = str(path)
+    try:
+        is_dir = p.is_dir()
+        if is_dir:
+            os.listdir(p)
+    except PermissionError:
+        raise SourceError("cannot read the directory: permission denied", path=shown) from None
+    if is_dir:
         bytecodes = p / BYTECODES_PATH
-        if not bytecodes.is_file():
+        if not _is_file(bytecodes, shown):
             raise SourceError(
                 f"not a CPython source tree: {BYTECODES_PATH} is missing "
                 "(point at the checkout's top directory or at bytecodes.c itself)",
@@ -125,13 +195,19 @@ def load_tree(path: str | Path) -> SourceTree:
         return SourceTree(
             root=str(p),
             bytecodes=Source.from_path(bytecodes, name=BYTECODES_PATH),
-            optimizer=Source.from_path(optimizer_path, name=OPTIMIZER_PATH) if optimizer_path.is_file() else None,
-            test_opt=str(test_opt) if test_opt.is_file() else None,
+            optimizer=Source.from_path(optimizer_path, name=OPTIMIZER_PATH)
+            if _is_file(optimizer_path, shown)
+            else None,
+            test_opt=str(test_opt) if _is_file(test_opt, shown) else None,
         )
-    if not p.exists():
-        raise SourceError("no such file or directory", path=str(path))
+    try:
+        exists = p.exists()
+    except PermissionError:
+        raise SourceError("cannot read the directory holding it: permission denied", path=shown) from None
+    if not exists:
+        raise SourceError("no such file or directory", path=shown)
     sibling = p.parent / "optimizer_bytecodes.c"
     optimizer = None
-    if p.name != sibling.name and sibling.is_file():
+    if p.name != sibling.name and _is_file(sibling, shown):
         optimizer = Source.from_path(sibling, name=str(sibling))
     return SourceTree(root=None, bytecodes=Source.from_path(p), optimizer=optimizer, test_opt=None)

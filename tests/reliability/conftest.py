@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.onboarding.conftest import make_contributor, make_task  # noqa: F401  (fixtures)
-from tests.webhooks.conftest import _secret, deliver, payload, payloads  # noqa: F401  (fixtures)
+from tests.webhooks.conftest import deliver, payload, payloads  # noqa: F401  (fixtures)
 
 HERE = Path(__file__).resolve().parent
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))

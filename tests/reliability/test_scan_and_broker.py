@@ -23,7 +23,10 @@ from onboarding.snapshots.models import Scan, Snapshot
 from onboarding.snapshots.services import scan_run
 from onboarding.webhooks.models import Delivery
 from onboarding.webhooks.services import deliveries_retry
-from tests.webhooks.conftest import Deliver
+from tests.webhooks.conftest import (
+    Deliver,
+    _secret,  # noqa: F401  (autouse here: the webhook secret and repository)
+)
 
 pytestmark = pytest.mark.django_db
 

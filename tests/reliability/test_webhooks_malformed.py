@@ -16,7 +16,10 @@ from onboarding.claims.models import Claim, PullRequest
 from onboarding.contributors.models import Contributor
 from onboarding.webhooks import services
 from onboarding.webhooks.models import Delivery
-from tests.webhooks.conftest import Deliver
+from tests.webhooks.conftest import (
+    Deliver,
+    _secret,  # noqa: F401  (autouse here: the webhook secret and repository)
+)
 
 pytestmark = pytest.mark.django_db
 
