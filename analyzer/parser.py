@@ -95,8 +95,14 @@ def parse_source(source: Source, *, fast: bool = True) -> ParsedFile:
     return _Parser(source, fast=fast).parse()
 
 
-def _fast_stack_effect(text: str) -> StackEffect | None:
-    """The stack effect between the parentheses, or ``None`` when the token parser must read it."""
+def _fast_stack_effect(
+    text: str, items_seen: dict[tuple[str, str | None, str | None], StackItem]
+) -> StackEffect | None:
+    """The stack effect between the parentheses, or ``None`` when the token parser must read it.
+
+    ``items_seen`` maps ``(name, size, type)`` to a `StackItem` already made in this file:
+    items are immutable, and the same few (``value``, ``unused``, ``res``) recur everywhere.
+    """
     sides = text.split("--")
     if len(sides) != 2:
         return None
@@ -117,7 +123,12 @@ def _fast_stack_effect(text: str) -> StackEffect | None:
                 caches.append(CacheEntry(name, int(cache)))
                 continue
             type_text = type_name + "*" * stars.count("*") if type_name is not None else None
-            items.append(StackItem(name, " ".join(size.split()) if size is not None else None, None, type_text))
+            size_text = " ".join(size.split()) if size is not None else None
+            key = (name, size_text, type_text)
+            item = items_seen.get(key)
+            if item is None:
+                item = items_seen[key] = StackItem(name, size_text, None, type_text)
+            items.append(item)
     return StackEffect(tuple(inputs), tuple(outputs), tuple(caches))
 
 
@@ -127,6 +138,10 @@ class _Parser:
         self.file = source.name
         self.warnings: list[Diagnostic] = []
         self.fast = fast
+        # Within one file, the same stack effect text (``(left, right -- res)``) and the same
+        # items recur; they are immutable, so each is made once.
+        self._stacks: dict[str, StackEffect | None] = {}
+        self._items: dict[tuple[str, str | None, str | None], StackItem] = {}
 
     # -- helpers -------------------------------------------------------------------
 
@@ -251,7 +266,11 @@ class _Parser:
             return None
         stack = StackEffect()
         if rest.group(1) is not None:
-            found = _fast_stack_effect(rest.group(1))
+            effect_text = rest.group(1)
+            if effect_text in self._stacks:
+                found = self._stacks[effect_text]
+            else:
+                found = self._stacks[effect_text] = _fast_stack_effect(effect_text, self._items)
             if found is None:
                 return None
             stack = found
