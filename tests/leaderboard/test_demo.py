@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -14,6 +15,7 @@ from django.test import Client
 
 from onboarding.claims.models import PullRequest
 from onboarding.claims.services import claim_limit_for
+from onboarding.contributors.busfactor import bus_factor
 from onboarding.contributors.models import Contributor
 from onboarding.leaderboard.selectors import celebration_list, leaderboard_list
 from tests.conftest import SHARED_DIR
@@ -109,3 +111,26 @@ def test_nothing_links_to_a_repository_that_does_not_exist() -> None:
     ]
 
     assert not [t for t in texts if "jit-onboarding-demo" in t]
+
+
+def test_the_bus_factor_as_of_the_newest_merge_follows_the_real_files(imported: str) -> None:
+    entries = json.loads(PULLS.read_text())
+    newest = max(dt.date.fromisoformat(e["merged_at"]) for e in entries if e["merged_at"])
+    table = bus_factor(as_of=newest)
+
+    assert table.newest_merge == newest and table.merged == sum(e["merged"] for e in entries)
+    for row in table.rows:
+        touched = {
+            e["user"]["login"]
+            for e in entries
+            if e["merged"] and e["author_verified"] and any(row.stage.owns(f) for f in e["changed_files"])
+        }
+        cells = {c.window: c for c in row.windows}
+        assert touched <= {p.github_handle for p in cells["all"].people}, row.stage.slug
+        assert (
+            {p.pk for p in cells["90d"].people}
+            <= {p.pk for p in cells["1y"].people}
+            <= {p.pk for p in cells["all"].people}
+        )
+        assert all(c.flagged == (c.count < 2) for c in row.windows)
+    assert len(table.undated) == sum(1 for e in entries if e["merged"] and not e["merged_at"])
