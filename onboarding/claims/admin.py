@@ -32,8 +32,9 @@ class ClaimEventAdmin(admin.ModelAdmin):
 
 @admin.register(PullRequest)
 class PullRequestAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "state", "claim", "merged_at", "updated_at"]
-    list_filter = ["state", "repo"]
-    search_fields = ["url", "title"]
-    raw_id_fields = ["claim"]
+    list_display = ["__str__", "state", "author", "campaign", "claim", "merged_at", "link_note", "updated_at"]
+    list_filter = ["state", "repo", "campaign", "author_verified"]
+    search_fields = ["url", "title", "author__github_handle", "link_note"]
+    list_select_related = ["author", "campaign", "claim"]
+    raw_id_fields = ["claim", "author", "confirmed_snapshot"]
     filter_horizontal = ["tasks"]
