@@ -12,7 +12,7 @@ from analyzer.analysis import Analysis, analyze
 from analyzer.campaigns import REGISTRY, CampaignResult, run_all
 from analyzer.errors import AnalyzerError, DSLSyntaxError
 from analyzer.gitinfo import checkout_head
-from analyzer.history import conversions_between, worked_example
+from analyzer.history import conversions_between, simplest_conversion, worked_example
 from analyzer.impact import read_pystats, with_impact
 from analyzer.markdown import render_guide, render_megaissue
 from analyzer.markdown.megaissue import ORDERS
@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--history",
         metavar="OLDER_PATH",
-        help="an older snapshot: conversions between it and PATH give worked examples",
+        help="an older snapshot: conversions between it and PATH give worked examples (guides, and the "
+        "mega-issue with --format markdown)",
     )
     parser.add_argument(
         "--tests",
@@ -105,9 +106,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(to_json(analysis, results), indent=2) + "\n")
     elif args.format == "markdown":
+        try:
+            older = analyze(args.history) if args.history else None
+        except AnalyzerError as exc:
+            return _input_error(exc)
         documents = [
-            render_megaissue(r, commit=args.commit, repository=args.repository, order=args.order)
-            for r in results.values()
+            render_megaissue(
+                r,
+                commit=args.commit,
+                repository=args.repository,
+                order=args.order,
+                example=simplest_conversion(conversions_between(older, analysis, slug)) if older else None,
+            )
+            for slug, r in results.items()
         ]
         sys.stdout.write("\n\n".join(documents))
     else:

@@ -9,7 +9,15 @@ from analyzer.analysis import Analysis
 from analyzer.campaigns import Finding, get
 from analyzer.campaigns.base import definition_of
 
-__all__ = ["Conversion", "Shape", "closest_conversion", "conversions_between", "shape_of", "worked_example"]
+__all__ = [
+    "Conversion",
+    "Shape",
+    "closest_conversion",
+    "conversions_between",
+    "shape_of",
+    "simplest_conversion",
+    "worked_example",
+]
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,14 @@ def conversions_between(old: Analysis, new: Analysis, campaign: str) -> list[Con
             )
         )
     return found
+
+
+def simplest_conversion(conversions: Sequence[Conversion]) -> Conversion | None:
+    """The mega-issue's worked example: the conversion with the shortest before-and-after text
+    (a newcomer reads it first) that shows an after text, ties by name; ``None`` when there is none."""
+    if not conversions:
+        return None
+    return min(conversions, key=lambda c: (not c.after_text, len(c.before_text) + len(c.after_text), c.name))
 
 
 def worked_example(finding: Finding, analysis: Analysis, conversions: Sequence[Conversion]) -> Conversion | None:

@@ -320,6 +320,21 @@ def _fix_blocks(b: Blocker, analysis: Analysis) -> Iterator[Paragraph | Code]:
         yield Code(analysis.definition_text(uop))
 
 
+def example_texts(old: Analysis, new: Analysis, before: Finding, after: Finding) -> tuple[str, str]:
+    """An instruction that gained a tier 2 expansion: its definition and blocking parts in ``old``,
+    then its definition in ``new`` with the parts that are new or changed."""
+    old_parts = {p.name: p for p in instruction_parts(old, before.name)}
+    blocked = {b.uop for b in expansion_blockers(old, before.name)}
+    before_texts = [old.definition_text(_definition(old, before.name))]
+    before_texts += [old.definition_text(p) for n, p in old_parts.items() if n in blocked and n != before.name]
+    after_texts = [new.definition_text(_definition(new, after.name))]
+    for part in instruction_parts(new, after.name):
+        was = old.ops.get(part.name) or old.insts.get(part.name)
+        if part.name != after.name and (was is None or was.code.strip() != part.code.strip()):
+            after_texts.append(new.definition_text(part))
+    return "\n\n".join(before_texts), "\n\n".join(after_texts)
+
+
 CAMPAIGN = Campaign(
     slug=SLUG,
     stage="dsl",
@@ -328,6 +343,11 @@ CAMPAIGN = Campaign(
     summary="Give every instruction a tier 2 expansion so traces no longer end at it.",
     find=find,
     guide_steps=guide_steps,
+    example_texts=example_texts,
+    example_labels=(
+        "gained a tier 2 expansion between the two scanned snapshots. Before, with the part that kept it out:",
+        "After, with its new or changed parts:",
+    ),
     pr_verb="Support in tier 2:",
     how_to=(
         "Read the task's guide: it names each part of the instruction that keeps it out of tier 2, "

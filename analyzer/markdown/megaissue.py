@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from analyzer.campaigns import CampaignResult, Finding
 from analyzer.campaigns.base import DIFFICULTIES
 from analyzer.impact import format_share
+
+if TYPE_CHECKING:
+    from analyzer.history import Conversion
 
 __all__ = [
     "GITHUB_ISSUE_BODY_LIMIT",
@@ -105,6 +109,30 @@ def _item(
     return " ".join(bits)
 
 
+def _example(result: CampaignResult, example: Conversion | None) -> list[str]:
+    """The "worked example" part of "How to contribute": one conversion from the history."""
+    if example is None:
+        return []
+    lead, after_label = result.campaign.example_labels
+    return [
+        "### A worked example",
+        "",
+        f"`{example.name}` {lead}",
+        "",
+        *_fenced(example.before_text),
+        "",
+        after_label,
+        "",
+        *_fenced(example.after_text),
+        "",
+    ]
+
+
+def _fenced(text: str) -> list[str]:
+    fence = "````" if "```" in text else "```"
+    return [f"{fence}c", text.rstrip("\n"), fence]
+
+
 def _header(result: CampaignResult, commit: str | None, repository: str, site_url: str | None) -> list[str]:
     campaign = result.campaign
     todo, done = result.count("todo"), result.count("done")
@@ -180,6 +208,7 @@ def render_megaissue_parts(
     site_url: str | None = None,
     task_url: TaskUrl | None = None,
     order: str = "difficulty",
+    example: Conversion | None = None,
 ) -> list[str]:
     """The mega-issue as one or more GitHub issue bodies, each at most ``limit`` characters.
 
@@ -191,12 +220,14 @@ def render_megaissue_parts(
     gives each open item a link to its guide there; without them the text names no site.
     ``order`` is ``"difficulty"`` (groups by family or area, easiest first) or ``"impact"``
     (one list by each finding's ``impact``, highest first); an item whose finding has an
-    ``impact`` shows it as a percentage, ``(1.0%)``. Raises `ValueError` for another order.
+    ``impact`` shows it as a percentage, ``(1.0%)``. ``example`` (a conversion from
+    ``analyzer.history``, e.g. `simplest_conversion`) is shown under "How to contribute" as a
+    worked example. Raises `ValueError` for another order.
     """
     if order not in ORDERS:
         raise ValueError(f"unknown checklist order {order!r} (known: {', '.join(ORDERS)})")
     claims = claims or {}
-    header = "\n".join(_header(result, commit, repository, site_url))
+    header = "\n".join([*_header(result, commit, repository, site_url), *_example(result, example)])
     if not result.evaluated:
         return [f"{header}\n## Checklist\n\nNot evaluated for this snapshot: {result.note}\n"]
     blocks: list[str] = []
@@ -241,9 +272,17 @@ def render_megaissue(
     site_url: str | None = None,
     task_url: TaskUrl | None = None,
     order: str = "difficulty",
+    example: Conversion | None = None,
 ) -> str:
     """The whole mega-issue as one Markdown document (parts joined by a rule when split)."""
     parts = render_megaissue_parts(
-        result, commit=commit, claims=claims, repository=repository, site_url=site_url, task_url=task_url, order=order
+        result,
+        commit=commit,
+        claims=claims,
+        repository=repository,
+        site_url=site_url,
+        task_url=task_url,
+        order=order,
+        example=example,
     )
     return "\n---\n\n".join(parts)

@@ -9,6 +9,7 @@ import pytest
 from analyzer.analysis import Analysis, analyze
 from analyzer.campaigns import REGISTRY, Finding, run_all
 from analyzer.campaigns.decompose import SLUG, actions_of, composites
+from analyzer.cli import main
 from analyzer.history import conversions_between
 from analyzer.markdown import render_guide
 from tests.conftest import CPYTHON_DIR, SNAPSHOTS
@@ -97,3 +98,25 @@ def test_guide_lists_the_parts_the_emitting_cases_and_what_to_delete():
     assert "ADD_OP(_POP_CALL_TWO_LOAD_CONST_INLINE_BORROW, 0, (uintptr_t)out);" in guide
     assert "ADD_OP(_LOAD_CONST_INLINE_BORROW, 0, <the ptr operand>);" in guide
     assert "git grep -n _POP_CALL_TWO_LOAD_CONST_INLINE_BORROW" in guide
+
+
+@pytest.mark.parametrize(
+    ("slug", "example"),
+    [
+        ("decompose", "_INSERT_1_LOAD_CONST_INLINE_BORROW"),
+        ("exit-if", "_GUARD_TOS_ANY_SET:1"),
+        ("tier2-coverage", "LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN"),
+    ],
+)
+def test_megaissue_with_history_shows_one_worked_example(capsys, slug, example):
+    args = [str(CPYTHON_DIR / AFTER), "--campaign", slug, "--format", "markdown"]
+    assert main([*args, "--history", str(CPYTHON_DIR / BEFORE)]) == 0
+    text = capsys.readouterr().out
+    how_to = text.partition("## Checklist")[0]
+    assert how_to.count("### A worked example") == 1 and f"`{example}` " in how_to
+    assert "<!-- task:" not in how_to
+    if slug == "decompose":
+        # What CPython merged: the optimizer case now emits the parts this campaign listed.
+        assert "ADD_OP(_LOAD_CONST_INLINE_BORROW, 0, (uintptr_t)Py_True);\n    ADD_OP(_SWAP, 2, 0);" in how_to
+    assert main(args) == 0
+    assert "### A worked example" not in capsys.readouterr().out
