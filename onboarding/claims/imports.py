@@ -8,9 +8,10 @@ both call `pull_requests_import`.
 Fields read from each entry (GitHub's names): ``number``, ``title``, ``body``, ``html_url``,
 ``user.login``, ``state``, ``merged``, ``merged_at``, ``created_at``, and the shared file's own
 ``issue`` (the mega-issue number), ``changed_files`` (paths, empty when unknown) and
-``author_verified``. An entry without ``issue`` takes the first ``gh-NNN`` of its title, then
-the ``default_issue`` given. What is missing stays unknown: a null ``user`` is no author, a
-null ``merged_at`` of a merged PR is an unknown merge date, never a guessed one.
+``author_verified``. An entry without ``issue`` takes the first ``gh-NNN`` of its title,
+then the ``default_issue`` given. What is missing stays unknown: a null ``user`` is no
+author (nor is an app such as ``dependabot[bot]``), a null ``merged_at`` of a merged PR is an
+unknown merge date, never a guessed one.
 
 Linking uses `onboarding.claims.matching` (the webhook's matcher) limited to the PR's
 campaign; a PR linked to no task gets ``link_note`` saying why. For each merged PR the
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
@@ -153,10 +155,13 @@ def pull_entry_parse(
     if login is not None:
         if not isinstance(login, str):
             raise PullRequestDataInvalid(f"{where}: 'user.login' must be a string or null")
-        try:
-            github_handle_validator(login.removesuffix("[bot]"))
-        except Exception:
-            raise PullRequestDataInvalid(f"{where}: 'user.login' {login!r} is not a GitHub handle") from None
+        if login.endswith("[bot]"):
+            login = None  # an app (dependabot[bot]) is nobody to credit or count: no author
+        else:
+            try:
+                github_handle_validator(login)
+            except ValidationError:
+                raise PullRequestDataInvalid(f"{where}: 'user.login' {login!r} is not a GitHub handle") from None
     state = entry.get("state")
     if state not in ("open", "closed"):
         raise PullRequestDataInvalid(f"{where}: 'state' must be 'open' or 'closed', got {state!r}")

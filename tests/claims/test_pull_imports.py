@@ -142,12 +142,13 @@ class TestImport:
                 entry(143330, title="Eliminate redundant refcounting from _CALL_X", user=None, author_verified=False),
                 entry(999, merged_at=None, created_at=None, changed_files=[]),
                 entry(1000, state="open", merged=False, merged_at=None, issue=145866, user={"login": "Corona10"}),
+                entry(1001, user={"login": "dependabot[bot]"}),
             ],
         )
 
         out = run("import_pulls", path)
 
-        assert out.splitlines()[0] == "4 pull request(s): 4 created, 0 updated, 0 unchanged; 1 new contributor(s)"
+        assert out.splitlines()[0] == "5 pull request(s): 5 created, 0 updated, 0 unchanged; 1 new contributor(s)"
         pr = PullRequest.objects.get(number=142712)
         assert (pr.author.github_handle, pr.author.user, pr.state) == ("corona10", None, PullRequest.State.MERGED)
         assert (pr.merged_at, pr.opened_at) == (
@@ -162,6 +163,8 @@ class TestImport:
         # gh-145866 is a follow-up the refcount campaign lists; handles are one person in any case.
         follow_up = PullRequest.objects.get(number=1000)
         assert follow_up.campaign == refcount and follow_up.author == pr.author
+        bot = PullRequest.objects.get(number=1001)
+        assert bot.author is None and not bot.author_verified
 
     def test_importing_again_changes_nothing(self, tmp_path: Path, refcount: Campaign) -> None:
         path = write(tmp_path, [entry(), entry(5, title="gh-130415: Narrow `str`", issue=130415)])
