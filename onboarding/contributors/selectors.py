@@ -25,7 +25,8 @@ def contributor_is_maintainer(*, user: AbstractBaseUser | AnonymousUser) -> bool
 
 
 def contributor_has_merged_work(*, contributor: Contributor) -> bool:
-    """Whether a claim of theirs was completed by a re-scan or has a merged pull request.
+    """Whether a claim of theirs was completed by a re-scan, or a merged pull request is theirs
+    (through a claim, or as its confirmed GitHub author: an imported PR).
 
     Contributors without merged work are first-timers and get the tighter claim limit.
     """
@@ -33,7 +34,10 @@ def contributor_has_merged_work(*, contributor: Contributor) -> bool:
 
     return (
         Claim.objects.filter(contributor=contributor, status=Claim.Status.COMPLETED).exists()
-        or PullRequest.objects.filter(Q(claim__contributor=contributor), state=PullRequest.State.MERGED).exists()
+        or PullRequest.objects.filter(
+            Q(claim__contributor=contributor) | Q(author=contributor, author_verified=True),
+            state=PullRequest.State.MERGED,
+        ).exists()
     )
 
 
