@@ -63,7 +63,7 @@ def speedup_chart_svg(
     if end - start < 2 * _PAD:
         start, end = start - _PAD, end + _PAD
     shown_events = [event for event in events if start.date() <= event.date <= end.date()]
-    speedups = [night.speedup for nights in machines.values() for night in nights if math.isfinite(night.speedup)]
+    speedups = [night.speedup for nights in machines.values() for night in nights if _plottable(night.speedup)]
     low = min(1.0, *speedups) - _MARGIN
     high = max(TARGETS[-1][0], *speedups) + _MARGIN
     colours: list[str] = []
@@ -77,11 +77,11 @@ def speedup_chart_svg(
                 f"(rolling {night.rolling:.3f})",
             }
             for night in nights
-            if math.isfinite(night.speedup)
+            if _plottable(night.speedup)
         ]
         lines.append((machine, points, {}))
         colours.append(colour)
-        rolling = [(night.point.date, night.rolling) for night in nights if math.isfinite(night.rolling)]
+        rolling = [(night.point.date, night.rolling) for night in nights if _plottable(night.rolling)]
         lines.append(
             (f"{machine}: rolling average of {ROLLING_NIGHTS} nights", rolling, {"show_dots": False, "dashed": True})
         )
@@ -150,7 +150,24 @@ def speedup_chart_svg(
         if options.pop("dashed", False):
             options["stroke_style"] = {"width": 2, "dasharray": "8, 4"}
         chart.add(label, values, **options)
-    return _responsive(str(chart.render(is_unicode=True)))
+    return _render(chart)
+
+
+#: Means beyond this many seconds (or units) are not drawn: pygal's axis arithmetic overflows on
+#: values like 1e308, and a timing of years is a broken file, not a point to plot.
+_PLOTTABLE = 1e9
+
+
+def _plottable(value: float) -> bool:
+    return math.isfinite(value) and abs(value) < _PLOTTABLE
+
+
+def _render(chart: pygal.DateTimeLine) -> str:
+    """The chart as responsive SVG, or ``""`` when values defeat pygal's arithmetic (the tables still show them)."""
+    try:
+        return _responsive(str(chart.render(is_unicode=True)))
+    except (OverflowError, ValueError, ZeroDivisionError):
+        return ""
 
 
 def _responsive(svg: str) -> str:
@@ -167,7 +184,7 @@ def benchmark_means_svg(history: Sequence[BenchmarkResult], *, title: str) -> st
     """
     lines: dict[str, list[BenchmarkResult]] = {}
     for result in history:
-        if result.run.date is not None:
+        if result.run.date is not None and _plottable(result.mean):
             lines.setdefault(f"{result.run.machine} · {result.run.build}", []).append(result)
     if not lines:
         return ""
@@ -188,7 +205,7 @@ def benchmark_means_svg(history: Sequence[BenchmarkResult], *, title: str) -> st
                 for result in results
             ],
         )
-    return str(chart.render(is_unicode=True))
+    return _render(chart)
 
 
 def _date_time_line(*, title: str, y_title: str, colours: Sequence[str], **config: Any) -> pygal.DateTimeLine:

@@ -112,6 +112,7 @@ def read_result_file(content: bytes, *, file_name: str) -> ResultFile:
         if content.startswith(_GZIP_MAGIC):
             content = _gunzip_bounded(content, file_name=file_name)
         text = content.decode("utf-8")
+        _check_values(json.loads(text), file_name=file_name)
         suite = pyperf.BenchmarkSuite.loads(text)
     except (OSError, EOFError, zlib.error) as exc:
         raise _invalid(file_name, f"it looks gzipped but does not decompress ({exc})") from None
@@ -123,8 +124,6 @@ def read_result_file(content: bytes, *, file_name: str) -> ResultFile:
         raise _invalid(file_name, "its JSON is nested too deeply") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise _invalid(file_name, f"pyperf cannot read it ({type(exc).__name__}: {exc})") from None
-    for bench in suite.get_benchmarks():
-        _check_values(bench, file_name=file_name)
     suite_metadata = _jsonable(suite.get_metadata())
     benchmarks = [_benchmark(bench, suite_metadata) for bench in suite.get_benchmarks() if bench.get_nvalue()]
     if not benchmarks:
@@ -155,17 +154,30 @@ def _gunzip_bounded(content: bytes, *, file_name: str) -> bytes:
     return out.getvalue()
 
 
-def _check_values(bench: pyperf.Benchmark, *, file_name: str) -> None:
-    """Refuse values that are not finite numbers, and timings that are not positive."""
-    timing = bench.get_unit() == "second"
-    for number, run in enumerate(bench.get_runs(), start=1):
-        for value in run.values:
-            if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-                why = f"benchmark {bench.get_name()!r}, run {number}: value {value!r} is not a finite number"
-                raise _invalid(file_name, why)
-            if timing and value <= 0:
-                why = f"benchmark {bench.get_name()!r}, run {number}: timing {value!r} s is not positive"
-                raise _invalid(file_name, why)
+def _check_values(data: object, *, file_name: str) -> None:
+    """Refuse, naming the benchmark and run, a value that is not a finite number or a timing that is not positive.
+
+    Run on the parsed JSON before pyperf reads it (pyperf refuses such values too, but without
+    saying where). Anything else malformed is left to pyperf to report.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
+        return
+    top = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    for bench in data["benchmarks"]:
+        if not isinstance(bench, dict) or not isinstance(bench.get("runs"), list):
+            continue
+        metadata = {**top, **(bench["metadata"] if isinstance(bench.get("metadata"), dict) else {})}
+        name, unit = metadata.get("name", "?"), metadata.get("unit", "second")
+        for number, run in enumerate(bench["runs"], start=1):
+            values = run.get("values") if isinstance(run, dict) else None
+            for value in values if isinstance(values, list) else ():
+                if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                    raise _invalid(
+                        file_name, f"benchmark {name!r}, run {number}: value {value!r} is not a finite number"
+                    )
+                if value <= 0:
+                    what = f"timing {value!r} s" if unit == "second" else f"value {value!r}"
+                    raise _invalid(file_name, f"benchmark {name!r}, run {number}: {what} is not positive")
 
 
 def _benchmark(bench: pyperf.Benchmark, suite_metadata: Mapping[str, Any]) -> ResultFileBenchmark:
