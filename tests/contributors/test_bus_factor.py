@@ -14,6 +14,7 @@ from onboarding.campaigns.models import Campaign, Task
 from onboarding.claims.models import PullRequest
 from onboarding.contributors.busfactor import STAGES, bus_factor
 from onboarding.contributors.models import Contributor
+from onboarding.errors import ContributorError
 from tests.onboarding.conftest import make_contributor, make_task  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +154,27 @@ def test_the_relink_page_is_for_maintainers_and_says_why(
     client.force_login(make_contributor("mae", maintainer=True).user)
     html = client.get("/leaderboard/pull-requests/unlinked/").content.decode()
     assert "gh-130415 is not the issue of any campaign here (1)" in html and "@ann" in html
+
+
+def test_a_github_sign_in_takes_over_the_imported_profile_and_is_no_first_timer(
+    pull: Callable[..., PullRequest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.conf import settings
+    from django.contrib.auth.models import User
+
+    from onboarding.claims.services import claim_limit_for
+    from onboarding.contributors import services
+
+    # allauth's GitHub provider is installed only with GITHUB_CLIENT_ID: stand in for its login lookup.
+    monkeypatch.setattr(services, "_github_login", lambda user: "corona10" if user.username == "dong-hee" else None)
+    imported = pull("Corona10").author
+    user = User.objects.create_user(username="dong-hee")
+    squatter = User.objects.create_user(username="Fidget-Spinner")
+    pull("Fidget-Spinner")
+
+    contributor = services.contributor_for_user(user=user)
+
+    assert contributor.pk == imported.pk and contributor.user == user
+    assert claim_limit_for(contributor=contributor) == settings.CLAIMS_MAX_ACTIVE
+    with pytest.raises(ContributorError):  # a username alone never takes someone's profile
+        services.contributor_for_user(user=squatter)
