@@ -57,7 +57,7 @@ def speedup_chart_svg(
     machines = nights_by_machine(series)
     dates = [night.point.date for nights in machines.values() for night in nights]
     start, end = min(dates), max(dates)
-    markers = [marker for marker in markers if start - _PAD <= marker.merged_at <= end + _PAD] or list(markers)
+    markers = [marker for marker in markers if start - _PAD <= marker.merged_at <= end + _PAD]
     dates += [marker.merged_at for marker in markers]
     start, end = min(dates), max(dates)
     if end - start < 2 * _PAD:

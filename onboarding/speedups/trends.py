@@ -37,6 +37,7 @@ __all__ = [
     "SummaryRow",
     "attribution_list",
     "change_events_between",
+    "conversions_outside_nights",
     "nights_by_machine",
     "regression_list",
     "speedup_words",
@@ -62,6 +63,9 @@ MOVERS = 5
 ATTRIBUTION_NIGHTS = 3
 #: ...and needs at least this many on each side (fewer: "not enough data", never a number).
 ATTRIBUTION_MIN_NIGHTS = 2
+#: Conversions merged further than this before the first night or after the last are not
+#: attributed (there are no nights around them), only counted.
+ATTRIBUTION_REACH = dt.timedelta(days=21)
 
 
 @dataclass(frozen=True)
@@ -343,13 +347,17 @@ class Attribution:
 def attribution_list(series: SpeedupSeries) -> list[Attribution]:
     """For each merged conversion and machine, the change of the figure across the merge, or why unknown.
 
-    Conversions merged outside the machine's nights (more than `ATTRIBUTION_NIGHTS` weeks
-    around) are still listed, with "not enough data".
+    Only conversions merged within `ATTRIBUTION_REACH` of the nights are listed (see
+    `conversions_outside_nights` for the others); without any night, every conversion is, with
+    "not enough data".
     """
     conversions = conversion_merged_list()
     machines = nights_by_machine(series)
+    outside = {id(item) for item in _outside(conversions, machines)}
     attributions = []
     for conversion in conversions:
+        if id(conversion) in outside:
+            continue
         if not machines:
             attributions.append(
                 Attribution(
@@ -363,6 +371,19 @@ def attribution_list(series: SpeedupSeries) -> list[Attribution]:
         for machine, nights in machines.items():
             attributions.append(_attribute(conversion, machine, nights, conversions))
     return attributions
+
+
+def conversions_outside_nights(series: SpeedupSeries) -> list[MergedConversion]:
+    """Merged conversions too far from every night to attribute (`ATTRIBUTION_REACH`); [] without nights."""
+    return _outside(conversion_merged_list(), nights_by_machine(series))
+
+
+def _outside(conversions: Sequence[MergedConversion], machines: dict[str, list[Night]]) -> list[MergedConversion]:
+    dates = [night.point.date for nights in machines.values() for night in nights]
+    if not dates:
+        return []
+    first, last = min(dates) - ATTRIBUTION_REACH, max(dates) + ATTRIBUTION_REACH
+    return [item for item in conversions if not first <= item.merged_at <= last]
 
 
 def _attribute(

@@ -38,6 +38,7 @@ from onboarding.speedups.trends import (
     ROLLING_NIGHTS,
     attribution_list,
     change_events_between,
+    conversions_outside_nights,
     nights_by_machine,
     regression_list,
     summary_get,
@@ -73,6 +74,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "regressions": regressions,
             "summary": summary_get(series, start=start, end=end),  # type: ignore[arg-type]
             "attributions": attribution_list(series),
+            "conversions_outside": conversions_outside_nights(series),
             "convention": RATIO_CONVENTION,
             "rolling_nights": ROLLING_NIGHTS,
             "attribution_nights": ATTRIBUTION_NIGHTS,

@@ -21,7 +21,13 @@ from onboarding.claims.models import PullRequest
 from onboarding.speedups.measures import format_publisher
 from onboarding.speedups.models import BenchmarkRun, ChangeEvent, ComparisonRecord
 from onboarding.speedups.selectors import SpeedupSeries, speedup_series
-from onboarding.speedups.trends import attribution_list, nights_by_machine, regression_list, summary_get
+from onboarding.speedups.trends import (
+    attribution_list,
+    conversions_outside_nights,
+    nights_by_machine,
+    regression_list,
+    summary_get,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +209,15 @@ def test_attribution_with_too_few_nights_says_not_enough_data(
     assert attribution.note == (
         "not enough data: 1 night on sulaco before the merge and 3 nights after; 2 on each side are needed"
     )
+
+
+def test_conversions_far_from_every_night_are_counted_not_attributed(
+    series: SpeedupSeries, merged_at: Callable[..., PullRequest]
+) -> None:
+    old = merged_at(dt.datetime(2025, 3, 4, tzinfo=dt.UTC), 130001)
+    merged_at(dt.datetime(2026, 6, 4, 12, tzinfo=dt.UTC), 150916)
+
+    assert [item.conversion.pull_request.number for item in attribution_list(series)] == [150916]
+    assert [item.pull_request for item in conversions_outside_nights(series)] == [old]
+    page = Client().get(reverse("speedups:overview")).content.decode()
+    assert "1 other merged conversion (2025-03-04 to 2025-03-04) landed too far from any night" in page
