@@ -33,17 +33,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
 
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph
+from analyzer.campaigns.memo import per_analysis
 from analyzer.model import InstDef
 
 __all__ = ["CAMPAIGN", "SLUG", "Action", "Composite", "actions_of", "composites", "emitters", "find", "guide_steps"]
 
 SLUG = "decompose"
 
-_CONTROL_RE = re.compile(r"\b(if|else|for|while|switch|goto|return|do)\b|[{}]|^\s*#", re.MULTILINE)
+_CONTROL_RE = re.compile(r"\b(?:if|else|for|while|switch|goto|return|do)\b")
+#: More statements than this and a body is not a composite of simple stack actions.
+MAX_STATEMENTS = 12
 _IDENT_RE = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 _CALL1_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)$")
 _ASSIGN_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.+)$", re.DOTALL)
@@ -92,6 +94,10 @@ def _statements(code: str) -> list[str] | None:
     inner = code.strip()
     if inner.startswith("{") and inner.endswith("}"):
         inner = inner[1:-1]
+    # Cheap string tests first: a nested block, a preprocessor line or many statements (a
+    # composite is a handful of actions) rule a body out before the keyword search.
+    if "{" in inner or "}" in inner or "#" in inner or inner.count(";") > MAX_STATEMENTS:
+        return None
     if _CONTROL_RE.search(inner):
         return None
     return [" ".join(s.split()) for s in inner.split(";") if s.strip()]
@@ -194,7 +200,7 @@ class _Primitives:
     shuffle: str | None
 
 
-def _primitives(analysis: Analysis) -> _Primitives:
+def _primitives(analysis: Analysis, acts: dict[str, tuple[Action, ...] | None]) -> _Primitives:
     """Uops whose whole body is one action with the matching minimal stack effect."""
     found: dict[tuple[object, ...], list[InstDef]] = {}
     shuffles: list[InstDef] = []
@@ -202,7 +208,7 @@ def _primitives(analysis: Analysis) -> _Primitives:
         if _is_shuffle(uop):
             shuffles.append(uop)
             continue
-        actions = actions_of(uop)
+        actions = acts.get(uop.name) if uop.kind == "op" else actions_of(uop)
         if actions is None or len(actions) != 1:
             continue
         action = actions[0]
@@ -226,9 +232,8 @@ def _primitives(analysis: Analysis) -> _Primitives:
     return _Primitives(table, shuffle)
 
 
-def _decompose(uop: InstDef, prims: _Primitives) -> Composite | None:
-    actions = actions_of(uop)
-    if actions is None:
+def _decompose(uop: InstDef, actions: tuple[Action, ...] | None, prims: _Primitives) -> Composite | None:
+    if actions is None or len(actions) < 2:
         return None
     parts: list[tuple[str, str]] = []
     pops = [a for a in actions if a.kind in ("release", "drop")]
@@ -259,34 +264,38 @@ def _decompose(uop: InstDef, prims: _Primitives) -> Composite | None:
     return Composite(uop, tuple(parts))
 
 
-@cache
-def _composites_cached(analysis: Analysis) -> tuple[Composite, ...]:
-    prims = _primitives(analysis)
-    found = []
-    for uop in analysis.ops.values():
-        composite = _decompose(uop, prims)
-        if composite is not None:
-            found.append(composite)
-    return tuple(found)
-
-
 def composites(analysis: Analysis) -> tuple[Composite, ...]:
     """Every composite ``op`` of bytecodes.c with its parts, in source order."""
-    return _composites_cached(analysis)
+
+    def compute() -> tuple[Composite, ...]:
+        acts = {name: actions_of(uop) for name, uop in analysis.ops.items()}
+        prims = _primitives(analysis, acts)
+        found = (_decompose(uop, acts[name], prims) for name, uop in analysis.ops.items())
+        return tuple(c for c in found if c is not None)
+
+    return per_analysis(analysis, "composites", compute)
+
+
+def _emissions(analysis: Analysis) -> dict[str, list[tuple[int, str, str]]]:
+    """Uop name -> ``(line, text, case)`` of each ``ADD_OP``/``REPLACE_OP`` emitting it."""
+
+    def compute() -> dict[str, list[tuple[int, str, str]]]:
+        source = analysis.tree.optimizer
+        found: dict[str, list[tuple[int, str, str]]] = {}
+        if source is None:
+            return found
+        for case in analysis.optimizer_cases.values():
+            for m in _EMIT_RE.finditer(case.code):
+                line = case.body_line + case.code.count("\n", 0, m.start())
+                found.setdefault(m.group(2), []).append((line, source.line_text(line).strip(), case.name))
+        return found
+
+    return per_analysis(analysis, "emissions", compute)
 
 
 def emitters(analysis: Analysis, name: str) -> list[tuple[int, str]]:
     """``(line, text)`` of each ``ADD_OP``/``REPLACE_OP`` of ``name`` in optimizer_bytecodes.c."""
-    source = analysis.tree.optimizer
-    if source is None or analysis.optimizer is None:
-        return []
-    found = []
-    for case in analysis.optimizer_cases.values():
-        for m in _EMIT_RE.finditer(case.code):
-            if m.group(2) == name:
-                line = case.body_line + case.code.count("\n", 0, m.start())
-                found.append((line, source.line_text(line).strip()))
-    return sorted(found)
+    return sorted((line, text) for line, text, _ in _emissions(analysis).get(name, ()))
 
 
 def find(analysis: Analysis) -> Iterator[Finding]:
@@ -421,11 +430,8 @@ def example_texts(old: Analysis, new: Analysis, before: Finding, after: Finding)
 
 
 def _emitting_cases(analysis: Analysis, name: str) -> list[InstDef]:
-    return [
-        c
-        for c in analysis.optimizer_cases.values()
-        if c.name != name and any(m.group(2) == name for m in _EMIT_RE.finditer(c.code))
-    ]
+    cases = dict.fromkeys(case for _, _, case in _emissions(analysis).get(name, ()) if case != name)
+    return [analysis.optimizer_cases[case] for case in cases]
 
 
 CAMPAIGN = Campaign(

@@ -96,7 +96,7 @@ class ExitSite:
     ``ordinal`` counts the definition's exit sites from 1 in source order; ``macro`` is
     ``DEOPT_IF``, ``EXIT_IF``, ``AT_END_EXIT_IF`` or ``HANDLE_PENDING_AND_DEOPT_IF``;
     ``condition`` its argument (whitespace collapsed); ``guarded_by`` the condition of the
-    enclosing ``if`` for an unconditional ``DEOPT_IF(true)``; ``tier1_block`` whether it sits
+    enclosing ``if`` for an unconditional ``DEOPT_IF(true)`` (else empty); ``tier1_block`` whether it sits
     in an ``#if TIER_ONE`` region.
     """
 
@@ -165,6 +165,8 @@ def _enclosing_if(code: str, at: int) -> str:
 def _tier1_lines(definition: InstDef) -> frozenset[int]:
     """Body lines inside an ``#if TIER_ONE`` arm."""
     inside: set[int] = set()
+    if "TIER_ONE" not in definition.code:
+        return frozenset()
     stack: list[bool] = []
     for i, text in enumerate(definition.code.split("\n")):
         m = _PREPROCESSOR_RE.match(text)
@@ -185,19 +187,23 @@ def _tier1_lines(definition: InstDef) -> frozenset[int]:
 @cache
 def _sites_of(definition: InstDef) -> tuple[ExitSite, ...]:
     code = definition.code
+    if "_IF" not in code:  # a substring test first: most bodies have no exit at all
+        return ()
     tier1 = _tier1_lines(definition)
     sites = []
     for n, m in enumerate(_EXIT_RE.finditer(code), start=1):
         close = _matching_paren(code, m.end() - 1)
         line = definition.body_line + code.count("\n", 0, m.start())
+        condition = " ".join(code[m.end() : close].split())
         sites.append(
             ExitSite(
                 definition=definition,
                 ordinal=n,
                 macro=m.group(1),
                 line=line,
-                condition=" ".join(code[m.end() : close].split()),
-                guarded_by=_enclosing_if(code, m.start()),
+                condition=condition,
+                # Only an unconditional exit needs the ``if`` around it to say why it exits.
+                guarded_by=_enclosing_if(code, m.start()) if condition in ("true", "1") else "",
                 tier1_block=line in tier1,
             )
         )
@@ -264,7 +270,7 @@ def _site_verdict(site: ExitSite) -> _Verdict | None:
 def _uop_verdict(definition: InstDef) -> _Verdict | None:
     """A reason that binds every DEOPT_IF of the uop, read from its whole body."""
     code = definition.code
-    lock = _LOCK_RE.search(code)
+    lock = _LOCK_RE.search(code) if "LOCK_OBJECT" in code else None
     if lock is not None:
         line = definition.body_line + code.count("\n", 0, lock.start())
         return _Verdict(
@@ -274,7 +280,7 @@ def _uop_verdict(definition: InstDef) -> _Verdict | None:
             whole_uop=True,
             line=line,
         )
-    own = _OWN_DICT_RE.search(code)
+    own = _OWN_DICT_RE.search(code) if "GLOBALS" in code or "BUILTINS" in code else None
     if own is not None and _KEYS_VERSION_RE.search(code):
         line = definition.body_line + code.count("\n", 0, own.start())
         return _Verdict(
@@ -313,12 +319,14 @@ def _definition_findings(analysis: Analysis, sites: list[ExitSite], viable: froz
                 line=first.line,
             )
     staying = [s for s in sites if s.deopts and verdicts[s.ordinal] is not None]
+    header = f"{' '.join(definition.annotations) + ' ' if definition.annotations else ''}"
+    header += f"{definition.kind}({definition.name}, {definition.stack})"
+    macros = () if definition.kind == "inst" else tuple(m.name for m in analysis.macros_using(definition.name))
+    family = next((f.name for m in (*macros, definition.name) if (f := analysis.family_of(m))), None)
     for site in sites:
         evidence = [Evidence(definition.file, site.line, f"{site.macro}({site.condition});", "the exit site")]
         if site.guarded_by:
             evidence.append(Evidence(definition.file, site.line, f"if ({site.guarded_by})", "the enclosing condition"))
-        header = f"{' '.join(definition.annotations) + ' ' if definition.annotations else ''}"
-        header += f"{definition.kind}({definition.name}, {definition.stack})"
         evidence.append(Evidence(definition.file, definition.line, header, "the definition"))
         where = f"`{definition.name}` line {site.line}"
         verdict = verdicts.get(site.ordinal)
@@ -338,10 +346,6 @@ def _definition_findings(analysis: Analysis, sites: list[ExitSite], viable: froz
             status = "todo"
             summary = f"{where}: `DEOPT_IF({site.condition})` guards a uop the JIT runs; make it `EXIT_IF`"
         difficulty, reasons = _difficulty(analysis, site, sites, staying if status == "todo" else [])
-        macros = tuple(m.name for m in analysis.macros_using(definition.name))
-        if definition.kind == "inst":
-            macros = ()
-        family = next((f.name for m in (*macros, definition.name) if (f := analysis.family_of(m))), None)
         yield Finding(
             campaign=SLUG,
             name=site.name,

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph
+from analyzer.campaigns.memo import per_analysis
 from analyzer.model import InstDef, Macro
 
 __all__ = [
@@ -65,9 +66,13 @@ MAX_NAMED_CACHES = 2
 #: Reasons the JIT handles by design: the instruction never needs an expansion of its own.
 BY_DESIGN = ("is instrumented", "has tier 1 control flow")
 
-_WORD_RE = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
-_POPPING_ERRORS = frozenset({"ERROR_IF", "exception_unwind", "pop_1_error", "resume_with_error"})
-_NON_POPPING_ERRORS = frozenset({"ERROR_NO_POP", "exception_unwind", "pop_1_error", "resume_with_error"})
+_THIS_INSTR_RE = re.compile(r"\bthis_instr\b")
+#: ``has_error_with_pop`` / ``has_error_without_pop`` in analyzer.py (older generators also
+#: counted ``pop_1_error`` and ``resume_with_error`` as both).
+_POPPING_RE = re.compile(r"\b(?:ERROR_IF|exception_unwind|pop_1_error|resume_with_error)\b")
+_NON_POPPING_RE = re.compile(r"\b(?:ERROR_NO_POP|exception_unwind|pop_1_error|resume_with_error)\b")
+_POPPING_WORDS = ("ERROR_IF", "exception_unwind", "pop_1_error", "resume_with_error")
+_NON_POPPING_WORDS = ("ERROR_NO_POP", "exception_unwind", "pop_1_error", "resume_with_error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +90,12 @@ class Blocker:
     text: str
 
 
-def _first_line(uop: InstDef, words: frozenset[str]) -> int | None:
+def _first_line(uop: InstDef, pattern: re.Pattern[str], words: tuple[str, ...]) -> int | None:
     code = uop.code
-    if not any(word in code for word in words):
-        return None  # a quick substring test spares most bodies the line-by-line word scan
-    for i, text in enumerate(code.split("\n")):
-        if any(m.group() in words for m in _WORD_RE.finditer(text)):
-            return uop.body_line + i
-    return None
+    if not any(w in code for w in words):  # a substring test first: most bodies have none
+        return None
+    m = pattern.search(code)
+    return None if m is None else uop.body_line + uop.code.count("\n", 0, m.start())
 
 
 def uop_why_not_viable(uop: InstDef) -> tuple[str, int] | None:
@@ -110,13 +113,13 @@ def uop_why_not_viable(uop: InstDef) -> tuple[str, int] | None:
         return "is replaced", uop.line
     if name in _TIER1_CONTROL_FLOW:
         return "has tier 1 control flow", uop.line
-    this_line = _first_line(uop, frozenset({"this_instr"}))
+    this_line = _first_line(uop, _THIS_INSTR_RE, ("this_instr",))
     if this_line is not None:
         return "uses the 'this_instr' variable", this_line
     if len([c for c in uop.stack.caches if c.name != "unused"]) > MAX_NAMED_CACHES:
         return "has too many cache entries", uop.line
-    popping = _first_line(uop, _POPPING_ERRORS)
-    non_popping = _first_line(uop, _NON_POPPING_ERRORS)
+    popping = _first_line(uop, _POPPING_RE, _POPPING_WORDS)
+    non_popping = _first_line(uop, _NON_POPPING_RE, _NON_POPPING_WORDS) if popping is not None else None
     if popping is not None and non_popping is not None:
         return "has both popping and not-popping errors", max(popping, non_popping)
     return None
@@ -136,28 +139,44 @@ def instruction_parts(analysis: Analysis, name: str) -> tuple[InstDef, ...]:
     return tuple(parts)
 
 
+def _part_blocker(analysis: Analysis, part: InstDef) -> Blocker | None:
+    if "tier1" in part.annotations:
+        return Blocker(part.name, "is annotated `tier1`", part.file, part.line, _header(part))
+    why = uop_why_not_viable(part)
+    if why is None:
+        return None
+    reason, line = why
+    text = _header(part) if line == part.line else analysis.tree.bytecodes.line_text(line).strip()
+    return Blocker(part.name, reason, part.file, line, text)
+
+
+def _header(part: InstDef) -> str:
+    return f"{' '.join(part.annotations) + ' ' if part.annotations else ''}{part.kind}({part.name}, {part.stack})"
+
+
 def expansion_blockers(analysis: Analysis, name: str) -> tuple[Blocker, ...]:
     """Why instruction ``name`` has no tier 2 expansion (CPython's ``is_viable_expansion``); empty if it has one."""
+    memo = per_analysis(analysis, "tier2-coverage:blockers", dict[str, Blocker | None])
     blockers: list[Blocker] = []
     for part in instruction_parts(analysis, name):
         if "specializing" in part.annotations or "replaced" in part.annotations:
             continue
-        header = f"{' '.join(part.annotations) + ' ' if part.annotations else ''}{part.kind}({part.name}, {part.stack})"
-        if "tier1" in part.annotations:
-            blockers.append(Blocker(part.name, "is annotated `tier1`", part.file, part.line, header))
-            continue
-        why = uop_why_not_viable(part)
-        if why is not None:
-            reason, line = why
-            text = header if line == part.line else analysis.tree.bytecodes.line_text(line).strip()
-            blockers.append(Blocker(part.name, reason, part.file, line, text))
+        if part.name not in memo:  # a uop shared by many instructions is judged once
+            memo[part.name] = _part_blocker(analysis, part)
+        found = memo[part.name]
+        if found is not None:
+            blockers.append(found)
     return tuple(blockers)
 
 
 def tier2_instructions(analysis: Analysis) -> frozenset[str]:
     """Names of the instructions that have a tier 2 expansion in this snapshot."""
-    names = [*analysis.insts, *analysis.macros]
-    return frozenset(n for n in names if not expansion_blockers(analysis, n))
+
+    def compute() -> frozenset[str]:
+        names = [*analysis.insts, *analysis.macros]
+        return frozenset(n for n in names if not expansion_blockers(analysis, n))
+
+    return per_analysis(analysis, "tier2-coverage:viable", compute)
 
 
 def find(analysis: Analysis) -> Iterator[Finding]:
