@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q
 
@@ -44,3 +45,8 @@ def contributor_has_merged_work(*, contributor: Contributor) -> bool:
 def contributor_get_by_handle(*, github_handle: str) -> Contributor | None:
     """The contributor with this GitHub handle (any case), or ``None``."""
     return Contributor.objects.filter(github_handle__iexact=github_handle).select_related("user").first()
+
+
+def user_get_by_username(*, username: str) -> AbstractBaseUser | None:
+    """The account with this username (any case), or ``None``."""
+    return get_user_model().objects.filter(username__iexact=username).first()

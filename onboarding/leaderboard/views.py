@@ -34,6 +34,7 @@ from onboarding.leaderboard.selectors import (
     window_since,
 )
 from onboarding.leaderboard.services import recognition_record
+from onboarding.web.pagecache import memoize
 
 #: Contributors per page of the leaderboard.
 LEADERBOARD_PER_PAGE = 50
@@ -55,14 +56,18 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "leaderboard/leaderboard.html", context, status=400)
     campaign, window = form.selected_campaign(), form.selected_window()
-    rows = leaderboard_list(campaign=campaign, since=window_since(window))
+    # Both lists cost a few hundred ms of query building; they change only with the data.
+    rows = memoize(
+        f"leaderboard:{campaign.slug if campaign else ''}:{window}",
+        lambda: leaderboard_list(campaign=campaign, since=window_since(window)),
+    )
     page = Paginator(rows, LEADERBOARD_PER_PAGE).get_page(request.GET.get("page"))
     context.update(
         {
             "page_obj": page,
             "campaign": campaign,
             "window_label": WINDOWS[window][0],
-            "celebrations": celebration_list(limit=CELEBRATIONS_ON_PAGE),
+            "celebrations": memoize("celebrations", lambda: celebration_list(limit=CELEBRATIONS_ON_PAGE)),
         }
     )
     return render(request, "leaderboard/leaderboard.html", context)

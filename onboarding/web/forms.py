@@ -14,7 +14,7 @@ class PullRequestForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    github_handle = forms.CharField(label="GitHub handle", max_length=40)
+    github_handle = forms.CharField(label="Username or GitHub handle", max_length=150)
 
     def clean_github_handle(self) -> str:
         return str(self.cleaned_data["github_handle"]).strip().removeprefix("@")

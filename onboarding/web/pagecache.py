@@ -29,7 +29,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.apps import apps
 from django.conf import settings
@@ -44,6 +44,7 @@ __all__ = [
     "PageCacheMiddleware",
     "data_version",
     "install_write_tracking",
+    "memoize",
     "tracked_tables",
 ]
 
@@ -58,6 +59,8 @@ _BUMP_SQL = (
     f"INSERT INTO {VERSION_TABLE} (id, version, epoch) VALUES (1, 1, %s) "
     f"ON CONFLICT (id) DO UPDATE SET version = {VERSION_TABLE}.version + 1"
 )
+T = TypeVar("T")
+_MISSING = object()
 _tables: frozenset[str] | None = None
 #: Bumped when a setting changes (``override_settings``): pages may depend on settings too.
 _settings_generation = 0
@@ -141,6 +144,28 @@ def data_version(using: str = DEFAULT_DB_ALIAS) -> str | None:
         cursor.execute(f"SELECT epoch, version FROM {VERSION_TABLE} WHERE id = 1")
         row = cursor.fetchone()
     return None if row is None else f"{row[0]}.{row[1]}"
+
+
+def memoize(name: str, build: Callable[[], T], *, timeout: int | None = None) -> T:
+    """``build()``'s result, kept in the cache under ``name`` until the next write to the data.
+
+    For the costly parts of a page that do not depend on who is looking (charts, the
+    celebration list, highlighted code), so signed-in people and the first visitor after a
+    write pay for them once. ``name`` must identify everything the result depends on apart
+    from the data (a campaign's slug, a filter's value). The result must be picklable.
+    Without a version (no write yet, or ``PAGE_CACHE_SECONDS`` is 0) it simply builds.
+    """
+    seconds = _timeout() if timeout is None else timeout
+    version = data_version() if seconds > 0 else None
+    if version is None:
+        return build()
+    key = f"memo:{version}.{_settings_generation}:{hashlib.sha256(name.encode()).hexdigest()}"
+    hit = cache.get(key, _MISSING)
+    if hit is not _MISSING:
+        return cast(T, hit)
+    value = build()
+    cache.set(key, value, seconds)
+    return value
 
 
 class PageCacheMiddleware:

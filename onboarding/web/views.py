@@ -7,6 +7,7 @@ the person came from, never a server error.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,6 +50,7 @@ from onboarding.contributors.selectors import (
     contributor_get_by_handle,
     contributor_get_for_user,
     contributor_is_maintainer,
+    user_get_by_username,
 )
 from onboarding.contributors.services import contributor_for_user
 from onboarding.errors import ApplicationError
@@ -58,6 +60,7 @@ from onboarding.web.charts import burndown_svg
 from onboarding.web.forms import AssignForm, PullRequestForm, ReleaseForm, ScanStartForm
 from onboarding.web.highlight import highlight_definition
 from onboarding.web.markdown import markdown_to_html
+from onboarding.web.pagecache import memoize
 
 #: Tasks per page of the task list.
 TASKS_PER_PAGE = 50
@@ -85,18 +88,17 @@ def _task_url(task: Task) -> str:
     return reverse("web:task", args=[task.campaign.slug, task.name])
 
 
+def _burndown(campaign: Campaign) -> str:
+    points = campaign_progress_list(campaign=campaign)
+    return burndown_svg(points, title=f"{campaign.title}: todo and done per snapshot")
+
+
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     campaigns = []
     for campaign in campaign_list():
-        points = campaign_progress_list(campaign=campaign)
-        campaigns.append(
-            {
-                "campaign": campaign,
-                "counts": campaign_counts(campaign),
-                "chart": burndown_svg(points, title=f"{campaign.title}: todo and done per snapshot"),
-            }
-        )
+        chart = memoize(f"burndown:{campaign.slug}", partial(_burndown, campaign))
+        campaigns.append({"campaign": campaign, "counts": campaign_counts(campaign), "chart": chart})
     contributor = contributor_get_for_user(user=request.user)
     my_claims = claim_list_active_for_contributor(contributor=contributor) if contributor else []
     return render(
@@ -192,6 +194,10 @@ def my_claims(request: HttpRequest) -> HttpResponse:
 @require_GET
 def task_detail(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     task = _task_or_404(slug, name)
+    definition_html, guide_html = memoize(
+        f"task-html:{task.pk}",
+        lambda: (highlight_definition(task), markdown_to_html(task.guide) if task.guide else ""),
+    )
     active = claim_active_for_task(task=task)
     user = request.user
     is_maintainer = contributor_is_maintainer(user=user)
@@ -201,8 +207,8 @@ def task_detail(request: HttpRequest, slug: str, name: str) -> HttpResponse:
         "web/task_detail.html",
         {
             "task": task,
-            "definition_html": highlight_definition(task),
-            "guide_html": markdown_to_html(task.guide) if task.guide else "",
+            "definition_html": definition_html,
+            "guide_html": guide_html,
             "active_claim": active,
             "claims": claim_list_for_task(task=task),
             "history": task_history(task=task),
@@ -233,13 +239,20 @@ def task_assign(request: HttpRequest, slug: str, name: str) -> HttpResponseRedir
     task = _task_or_404(slug, name)
     form = AssignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the GitHub handle of the person to assign.")
+        messages.error(request, "Give the username or GitHub handle of the person to assign.")
         return redirect(_task_url(task))
     handle = form.cleaned_data["github_handle"]
     contributor = contributor_get_by_handle(github_handle=handle)
     if contributor is None:
-        messages.error(request, f"Nobody with the GitHub handle @{handle} has an account here yet.")
-        return redirect(_task_url(task))
+        account = user_get_by_username(username=handle)
+        if account is None:
+            messages.error(request, f"Nobody with the username or GitHub handle @{handle} has an account here yet.")
+            return redirect(_task_url(task))
+        try:
+            contributor = contributor_for_user(user=account)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect(_task_url(task))
     _attempt(
         request,
         lambda: claim_assign(task=task, contributor=contributor, by=request.user),

@@ -20,7 +20,7 @@ from django.urls import reverse
 from onboarding.campaigns.models import Task
 from onboarding.claims.services import claim_create, claim_link_pull_request
 from onboarding.contributors.services import contributor_for_user
-from onboarding.web.pagecache import data_version
+from onboarding.web.pagecache import data_version, memoize
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_history")]
 
@@ -147,3 +147,39 @@ def test_signed_in_people_and_other_answers_are_not_cached(client: Client) -> No
     assert response.status_code == 200
     assert response.get("X-Page-Cache") is None
     assert "Signed in as" in response.content.decode()
+
+
+def test_memoized_parts_are_rebuilt_after_a_write() -> None:
+    builds = []
+
+    def build() -> list[int]:
+        builds.append(1)
+        return [len(builds)]
+
+    assert memoize("part", build) == [1]
+    assert memoize("part", build) == [1]
+    assert memoize("other part", build) == [2]
+
+    Task.objects.filter(pk=open_task().pk).update(summary="changed")
+
+    assert memoize("part", build) == [3]
+    assert len(builds) == 3
+
+
+def test_signed_in_pages_reuse_memoized_parts_until_a_write(client: Client, monkeypatch) -> None:
+    from onboarding.web import views
+
+    calls = []
+    highlight = views.highlight_definition
+    monkeypatch.setattr(views, "highlight_definition", lambda task: calls.append(task.pk) or highlight(task))
+    client.force_login(User.objects.get(username="alice"))
+    task = open_task()
+    url = reverse("web:task", args=[task.campaign.slug, task.name])
+    client.get(url)
+    client.get(url)
+    assert len(calls) == 1
+
+    Task.objects.filter(pk=task.pk).update(guide="# A guide only a bulk update wrote")
+
+    assert "A guide only a bulk update wrote" in client.get(url).content.decode()
+    assert len(calls) == 2

@@ -235,7 +235,7 @@ class TestClaimForms:
 
         assert messages_of(response) == ["Only @demo-bob or a maintainer can release this claim."]
 
-    def test_a_maintainer_assigns_by_handle(self, client: Client) -> None:
+    def test_a_maintainer_assigns_by_handle_or_username(self, client: Client) -> None:
         client.force_login(User.objects.get(username="maintainer"))
         task = open_task()
 
@@ -246,10 +246,15 @@ class TestClaimForms:
         unknown = client.post(
             reverse("web:task-assign", args=["refcount", open_task().name]), {"github_handle": "ghost"}, follow=True
         )
+        other = open_task()
+        by_username = client.post(
+            reverse("web:task-assign", args=["refcount", other.name]), {"github_handle": "bob"}, follow=True
+        )
 
         assert "Assign (maintainer)" in page
         assert messages_of(response) == [f"{task.name} is assigned to @demo-alice."]
-        assert messages_of(unknown) == ["Nobody with the GitHub handle @ghost has an account here yet."]
+        assert messages_of(unknown) == ["Nobody with the username or GitHub handle @ghost has an account here yet."]
+        assert messages_of(by_username) == [f"{other.name} is assigned to @demo-bob."]
 
 
 class TestAccounts:

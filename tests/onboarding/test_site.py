@@ -214,3 +214,21 @@ class TestScanFromTheSite:
         response = client.post(reverse("web:scan-start"), {"path": "/nowhere"}, headers={"HX-Request": "true"})
         assert response.status_code == 400 and "No CPython sources here" in response.content.decode()
         assert not Scan.objects.filter(path="/nowhere").exists()
+
+
+class TestLabels:
+    def test_a_macro_task_names_the_kind_its_code_shows(self, client: Client) -> None:
+        task = Task.objects.filter(kind="macro", definition__regex=r"^\s*(\w+\s+)*op\s*\(").order_by("name").first()
+        assert task is not None, "the snapshots have macros whose uop is an op"
+
+        html = client.get(reverse("web:task", args=[task.campaign.slug, task.name])).content.decode()
+
+        assert f"<code>op</code> <code>{task.uop}</code> (the op of macro <code>{task.name}</code>)" in html
+        assert f"<code>macro</code> <code>{task.uop}</code>" not in html
+
+    def test_breadcrumbs_end_on_the_current_page(self, client: Client) -> None:
+        task = Task.objects.filter(status=Task.Status.TODO).order_by("name").first()
+        html = client.get(reverse("web:task", args=[task.campaign.slug, task.name])).content.decode()
+
+        crumbs = re.search(r'<p class="breadcrumbs">(.*?)</p>', html).group(1)
+        assert crumbs.endswith(f'<span aria-current="page">{task.name}</span>')

@@ -46,3 +46,19 @@ def timeuntil_or_ago(when: object) -> str:
     if not isinstance(when, dt.datetime):
         return ""
     return f"in {timeuntil(when)}" if when > timezone.now() else f"{timesince(when)} ago"
+
+
+#: The keyword that opens a DSL definition (after any annotations such as ``pure`` or ``override``).
+_DEFINITION_KEYWORD = re.compile(r"^\s*(?:\w+(?:\([^)]*\))?\s+)*?(inst|op|macro|pseudo|family|label)\s*\(")
+
+
+@register.filter
+def definition_kind(task: object) -> str:
+    """The kind the task's stored definition code shows (``op`` for ``op(_BINARY_SLICE, ...)``).
+
+    A macro's task shows the code of its uop, an ``op``; the label must say what the code
+    shows. Falls back to ``task.kind`` when the definition is empty or not recognised.
+    """
+    definition = str(getattr(task, "definition", "") or "")
+    match = _DEFINITION_KEYWORD.match(definition)
+    return match.group(1) if match else str(getattr(task, "kind", ""))
