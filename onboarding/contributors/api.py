@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.request import Request
@@ -95,7 +96,14 @@ def bus_factor_data(table: BusFactor) -> dict[str, Any]:
     }
 
 
-class BusFactorViewSet(viewsets.GenericViewSet):
+class _OneObjectSchema(AutoSchema):
+    """The ``list`` route of this viewset answers one object (the table), not a list."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
+
+
+class BusFactorViewSet(viewsets.ViewSet):
     """Distinct people with merged work per JIT stage and window (``onboarding.contributors.busfactor``).
 
     - ``GET /api/bus-factor/?as_of=YYYY-MM-DD``: windows ``90d``, ``1y`` and ``all`` ending on
@@ -105,8 +113,7 @@ class BusFactorViewSet(viewsets.GenericViewSet):
     """
 
     permission_classes = [permissions.AllowAny]
-    serializer_class = BusFactorSerializer
-    pagination_class = None
+    schema = _OneObjectSchema()
 
     @extend_schema(
         parameters=[BusFactorQuerySerializer], responses={200: BusFactorSerializer, 400: ERROR_RESPONSES[400]}
