@@ -232,3 +232,9 @@ class TestLabels:
 
         crumbs = re.search(r'<p class="breadcrumbs">(.*?)</p>', html).group(1)
         assert crumbs.endswith(f'<span aria-current="page">{task.name}</span>')
+
+
+def test_the_api_docs_load_nothing_from_other_sites(client: Client) -> None:
+    for url in ("/api/docs/", "/api/redoc/"):
+        html = client.get(url).content.decode()
+        assert not re.search(r'(href|src)="(https?:)?//', html), url
