@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph
 from analyzer.campaigns.memo import per_analysis
+from analyzer.cbody import body_of
 from analyzer.model import InstDef
 
 __all__ = ["CAMPAIGN", "SLUG", "Action", "Composite", "actions_of", "composites", "emitters", "find", "guide_steps"]
@@ -50,7 +51,6 @@ _IDENT_RE = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 _CALL1_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)$")
 _ASSIGN_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.+)$", re.DOTALL)
 _VOID_RE = re.compile(r"^\(\s*void\s*\)\s*[A-Za-z_][A-Za-z0-9_]*$")
-_EMIT_RE = re.compile(r"\b(ADD_OP|REPLACE_OP)\s*\(\s*(?:this_instr\s*,\s*)?(_[A-Z0-9_]+)")
 _RELEASES = ("PyStackRef_CLOSE", "PyStackRef_XCLOSE")
 
 
@@ -285,9 +285,12 @@ def _emissions(analysis: Analysis) -> dict[str, list[tuple[int, str, str]]]:
         if source is None:
             return found
         for case in analysis.optimizer_cases.values():
-            for m in _EMIT_RE.finditer(case.code):
-                line = case.body_line + case.code.count("\n", 0, m.start())
-                found.setdefault(m.group(2), []).append((line, source.line_text(line).strip(), case.name))
+            if "_OP" not in case.code:  # neither ADD_OP nor REPLACE_OP: nothing to tokenize
+                continue
+            for call in body_of(case).calls_to("ADD_OP", "REPLACE_OP"):
+                uop = next((a for a in call.args if a.startswith("_") and a.isidentifier()), None)
+                if uop is not None:
+                    found.setdefault(uop, []).append((call.line, source.line_text(call.line).strip(), case.name))
         return found
 
     return per_analysis(analysis, "emissions", compute)

@@ -49,13 +49,13 @@ from functools import cache
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph
 from analyzer.campaigns.tier2_coverage import tier2_instructions
+from analyzer.cbody import body_of
 from analyzer.model import InstDef
 
 __all__ = ["CAMPAIGN", "SLUG", "ExitSite", "exit_sites", "find", "guide_steps", "runs_in_tier2"]
 
 SLUG = "exit-if"
 
-_EXIT_RE = re.compile(r"\b(DEOPT_IF|EXIT_IF|AT_END_EXIT_IF|HANDLE_PENDING_AND_DEOPT_IF)\s*\(")
 #: Exit macros that already take a side exit.
 SIDE_EXITS = ("EXIT_IF", "AT_END_EXIT_IF")
 #: Annotations of definitions that never run in a tier 2 trace (DSL-NOTES.md section 4).
@@ -83,9 +83,6 @@ _INTERPRETER_FIRST = (
 )
 _ERROR_RESULT_RE = re.compile(r"^\s*!?\s*[A-Za-z_][A-Za-z0-9_]*\s*<=?\s*0\s*$")
 _INVALIDATED_RE = re.compile(r"\bvm_data\s*\.\s*valid\b")
-_OWN_DICT_RE = re.compile(r"\b(GLOBALS|BUILTINS)\s*\(\s*\)")
-_KEYS_VERSION_RE = re.compile(r"\bdk_version\b")
-_LOCK_RE = re.compile(r"\bLOCK_OBJECT\s*\(")
 _PREPROCESSOR_RE = re.compile(r"^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$")
 
 
@@ -122,46 +119,6 @@ class ExitSite:
         return self.guarded_by if self.condition in ("true", "1") and self.guarded_by else self.condition
 
 
-def _matching_paren(code: str, open_at: int) -> int:
-    depth = 0
-    for i in range(open_at, len(code)):
-        if code[i] == "(":
-            depth += 1
-        elif code[i] == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return len(code)
-
-
-def _enclosing_if(code: str, at: int) -> str:
-    """The condition of the ``if (...) {`` whose block holds offset ``at``, or ``""``."""
-    depth = 0
-    for i in range(at - 1, -1, -1):
-        c = code[i]
-        if c == "}":
-            depth += 1
-        elif c == "{":
-            if depth == 0:
-                head = code[:i].rstrip()
-                if not head.endswith(")"):
-                    return ""
-                close = len(head) - 1
-                depth_p = 0
-                for j in range(close, -1, -1):
-                    if head[j] == ")":
-                        depth_p += 1
-                    elif head[j] == "(":
-                        depth_p -= 1
-                        if depth_p == 0:
-                            if re.search(r"\bif\s*$", head[:j]):
-                                return " ".join(head[j + 1 : close].split())
-                            return ""
-                return ""
-            depth -= 1
-    return ""
-
-
 def _tier1_lines(definition: InstDef) -> frozenset[int]:
     """Body lines inside an ``#if TIER_ONE`` arm."""
     inside: set[int] = set()
@@ -186,25 +143,23 @@ def _tier1_lines(definition: InstDef) -> frozenset[int]:
 
 @cache
 def _sites_of(definition: InstDef) -> tuple[ExitSite, ...]:
-    code = definition.code
-    if "_IF" not in code:  # a substring test first: most bodies have no exit at all
+    if "_IF" not in definition.code:  # a substring test first: most bodies have no exit at all
         return ()
+    body = body_of(definition)
     tier1 = _tier1_lines(definition)
     sites = []
-    for n, m in enumerate(_EXIT_RE.finditer(code), start=1):
-        close = _matching_paren(code, m.end() - 1)
-        line = definition.body_line + code.count("\n", 0, m.start())
-        condition = " ".join(code[m.end() : close].split())
+    for n, call in enumerate(body.guards(), start=1):
+        condition = " ".join(call.first.split())
         sites.append(
             ExitSite(
                 definition=definition,
                 ordinal=n,
-                macro=m.group(1),
-                line=line,
+                macro=call.name,
+                line=call.line,
                 condition=condition,
                 # Only an unconditional exit needs the ``if`` around it to say why it exits.
-                guarded_by=_enclosing_if(code, m.start()) if condition in ("true", "1") else "",
-                tier1_block=line in tier1,
+                guarded_by=body.guarding_condition(call.start) if condition in ("true", "1") else "",
+                tier1_block=call.line in tier1,
             )
         )
     return tuple(sites)
@@ -269,10 +224,10 @@ def _site_verdict(site: ExitSite) -> _Verdict | None:
 
 def _uop_verdict(definition: InstDef) -> _Verdict | None:
     """A reason that binds every DEOPT_IF of the uop, read from its whole body."""
-    code = definition.code
-    lock = _LOCK_RE.search(code) if "LOCK_OBJECT" in code else None
+    body = body_of(definition)
+    lock = next(iter(body.calls_to("LOCK_OBJECT")), None)
     if lock is not None:
-        line = definition.body_line + code.count("\n", 0, lock.start())
+        line = lock.line
         return _Verdict(
             "not_applicable",
             "the uop takes a per-object lock (`LOCK_OBJECT`): a side trace cannot fix a failed or held lock, "
@@ -280,12 +235,12 @@ def _uop_verdict(definition: InstDef) -> _Verdict | None:
             whole_uop=True,
             line=line,
         )
-    own = _OWN_DICT_RE.search(code) if "GLOBALS" in code or "BUILTINS" in code else None
-    if own is not None and _KEYS_VERSION_RE.search(code):
-        line = definition.body_line + code.count("\n", 0, own.start())
+    own = next(iter(body.calls_to("GLOBALS", "BUILTINS")), None)
+    if own is not None and body.mentions("dk_version"):
+        line = own.line
         return _Verdict(
             "not_applicable",
-            f"a keys-version check of the frame's own {own.group(1).lower()} dict (`{own.group(0)}`): it is "
+            f"a keys-version check of the frame's own {own.name.lower()} dict (`{own.name}()`): it is "
             "the same dict every run, so once the version moved on the check never passes again; re-specialize",
             whole_uop=True,
             line=line,

@@ -35,13 +35,13 @@ are ranked by impact (``analyzer.impact``): the instructions that run most come 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph
 from analyzer.campaigns.memo import per_analysis
+from analyzer.cbody import body_of
 from analyzer.model import InstDef, Macro
 
 __all__ = [
@@ -66,11 +66,8 @@ MAX_NAMED_CACHES = 2
 #: Reasons the JIT handles by design: the instruction never needs an expansion of its own.
 BY_DESIGN = ("is instrumented", "has tier 1 control flow")
 
-_THIS_INSTR_RE = re.compile(r"\bthis_instr\b")
 #: ``has_error_with_pop`` / ``has_error_without_pop`` in analyzer.py (older generators also
 #: counted ``pop_1_error`` and ``resume_with_error`` as both).
-_POPPING_RE = re.compile(r"\b(?:ERROR_IF|exception_unwind|pop_1_error|resume_with_error)\b")
-_NON_POPPING_RE = re.compile(r"\b(?:ERROR_NO_POP|exception_unwind|pop_1_error|resume_with_error)\b")
 _POPPING_WORDS = ("ERROR_IF", "exception_unwind", "pop_1_error", "resume_with_error")
 _NON_POPPING_WORDS = ("ERROR_NO_POP", "exception_unwind", "pop_1_error", "resume_with_error")
 
@@ -90,12 +87,15 @@ class Blocker:
     text: str
 
 
-def _first_line(uop: InstDef, pattern: re.Pattern[str], words: tuple[str, ...]) -> int | None:
-    code = uop.code
-    if not any(w in code for w in words):  # a substring test first: most bodies have none
+def _first_line(uop: InstDef, words: tuple[str, ...]) -> int | None:
+    """The line of the first identifier among ``words`` in ``uop``'s code (`analyzer.cbody`)."""
+    if not any(w in uop.code for w in words):  # a substring test first: most bodies have none
         return None
-    m = pattern.search(code)
-    return None if m is None else uop.body_line + uop.code.count("\n", 0, m.start())
+    body = body_of(uop)
+    wanted = frozenset(words) & body.identifiers
+    if not wanted:
+        return None
+    return body.line_of(next(i for i, t in enumerate(body.tokens) if t.text in wanted))
 
 
 def uop_why_not_viable(uop: InstDef) -> tuple[str, int] | None:
@@ -113,13 +113,13 @@ def uop_why_not_viable(uop: InstDef) -> tuple[str, int] | None:
         return "is replaced", uop.line
     if name in _TIER1_CONTROL_FLOW:
         return "has tier 1 control flow", uop.line
-    this_line = _first_line(uop, _THIS_INSTR_RE, ("this_instr",))
+    this_line = _first_line(uop, ("this_instr",))
     if this_line is not None:
         return "uses the 'this_instr' variable", this_line
     if len([c for c in uop.stack.caches if c.name != "unused"]) > MAX_NAMED_CACHES:
         return "has too many cache entries", uop.line
-    popping = _first_line(uop, _POPPING_RE, _POPPING_WORDS)
-    non_popping = _first_line(uop, _NON_POPPING_RE, _NON_POPPING_WORDS) if popping is not None else None
+    popping = _first_line(uop, _POPPING_WORDS)
+    non_popping = _first_line(uop, _NON_POPPING_WORDS) if popping is not None else None
     if popping is not None and non_popping is not None:
         return "has both popping and not-popping errors", max(popping, non_popping)
     return None
