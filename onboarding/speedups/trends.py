@@ -221,7 +221,8 @@ def summary_get(series: SpeedupSeries, *, start: dt.date | None = None, end: dt.
     machines = nights_by_machine(series)
     newest = max((night.night for nights in machines.values() for night in nights), default=dt.date.today())
     end = end or newest
-    start = start or end - dt.timedelta(days=13)
+    if start is None:
+        start = end - dt.timedelta(days=13) if end > dt.date.min + dt.timedelta(days=13) else dt.date.min
     summary = Summary(start=start, end=end)
     configuration = f"{series.candidate_build} vs {series.baseline_build}"
     for machine, nights in sorted(machines.items()):

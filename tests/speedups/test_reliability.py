@@ -159,3 +159,9 @@ def test_a_run_with_extreme_values_leaves_every_page_and_answer_working(
     [night] = answers["series"].json()["machines"]["vm"]
     assert {"name": name, "why": "values too extreme to compute a ratio"} in night["benchmarks_left_out"]
     assert ComparisonRecord.objects.filter(baseline_id=baseline, candidate_id=candidate).exists()
+
+
+@pytest.mark.parametrize("query", ["?end=0001-01-02", "?start=9999-12-31", "?start=0001-01-01&end=9999-12-31"])
+def test_windows_at_the_ends_of_the_calendar_answer(query: str, api: APIClient) -> None:
+    assert api.get("/api/speedup-summary/" + query).status_code == 200
+    assert Client().get(reverse("speedups:summary-csv") + query).status_code == 200
