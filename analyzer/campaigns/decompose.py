@@ -38,13 +38,14 @@ from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph
 from analyzer.campaigns.memo import per_analysis
 from analyzer.cbody import body_of
+from analyzer.lexer import IDENT
 from analyzer.model import InstDef
 
 __all__ = ["CAMPAIGN", "SLUG", "Action", "Composite", "actions_of", "composites", "emitters", "find", "guide_steps"]
 
 SLUG = "decompose"
 
-_CONTROL_RE = re.compile(r"\b(?:if|else|for|while|switch|goto|return|do)\b")
+_CONTROL_WORDS = frozenset({"if", "else", "for", "while", "switch", "goto", "return", "do"})
 #: More statements than this and a body is not a composite of simple stack actions.
 MAX_STATEMENTS = 12
 _IDENT_RE = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
@@ -90,17 +91,33 @@ class Composite:
         return tuple(name for name, _ in self.parts)
 
 
-def _statements(code: str) -> list[str] | None:
-    inner = code.strip()
-    if inner.startswith("{") and inner.endswith("}"):
-        inner = inner[1:-1]
+def _statements(uop: InstDef) -> list[str] | None:
+    """The statements of a straight-line body (tokens from `analyzer.cbody`, so comments never
+    count), or ``None`` for a body with a nested block, a preprocessor line or control flow."""
+    code = uop.code.strip()
+    inner = code[1:-1] if code.startswith("{") and code.endswith("}") else code
     # Cheap string tests first: a nested block, a preprocessor line or many statements (a
-    # composite is a handful of actions) rule a body out before the keyword search.
+    # composite is a handful of actions) rule a body out before it is tokenized.
     if "{" in inner or "}" in inner or "#" in inner or inner.count(";") > MAX_STATEMENTS:
         return None
-    if _CONTROL_RE.search(inner):
-        return None
-    return [" ".join(s.split()) for s in inner.split(";") if s.strip()]
+    body = body_of(uop)
+    tokens = body.tokens
+    first, last = 0, len(tokens) - 1
+    if tokens and tokens[0].text == "{" and tokens[-1].text == "}":
+        first, last = 1, len(tokens) - 2
+    statements: list[str] = []
+    start = first
+    for i in range(first, last + 1):
+        tok = tokens[i]
+        if tok.kind == IDENT and tok.text in _CONTROL_WORDS:
+            return None
+        if tok.text == ";":
+            if i > start:
+                statements.append(body.text(start, i - 1))
+            start = i + 1
+    if start <= last:
+        statements.append(body.text(start, last))
+    return statements
 
 
 def actions_of(uop: InstDef) -> tuple[Action, ...] | None:
@@ -112,7 +129,7 @@ def actions_of(uop: InstDef) -> tuple[Action, ...] | None:
         return None
     if any(i.is_array for i in (*uop.stack.inputs, *uop.stack.outputs)):
         return None
-    statements = _statements(uop.code)
+    statements = _statements(uop)
     if statements is None:
         return None
     inputs = [i.name for i in uop.stack.inputs if not i.is_unused]
@@ -178,7 +195,7 @@ def _is_shuffle(uop: InstDef) -> bool:
     outs = [o.name for o in uop.stack.outputs if not o.is_unused]
     if len(ins) < 2 or sorted(ins) != sorted(outs) or uop.stack.caches:
         return False
-    statements = _statements(uop.code)
+    statements = _statements(uop)
     if not statements:
         return False
     temps: set[str] = set()
