@@ -109,6 +109,7 @@ class TestTaskList:
                 "file": "Python/bytecodes.c",
                 "line": 10,
                 "end_line": 12,
+                "impact": None,
                 "claimant": "alice",
             }
         ]
@@ -500,6 +501,7 @@ class TestSchemaAndDocs:
             "claimed",
             "difficulty",
             "family",
+            "ordering",
             "page",
             "page_size",
             "q",
