@@ -104,3 +104,15 @@ def test_production_settings_pick_a_shared_cache_and_the_proxy_count(env: dict[s
         [sys.executable, "-c", code], cwd=ROOT, env=run_env, capture_output=True, text=True, check=True
     ).stdout
     assert json.loads(out) == [backend, 1]
+
+
+def test_migrate_makes_the_cache_table() -> None:
+    from django.core.management import call_command
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE django_cache")
+    assert "django_cache" not in connection.introspection.table_names()
+
+    call_command("migrate", verbosity=0)  # nothing to apply; its post_migrate signal still runs
+
+    assert "django_cache" in connection.introspection.table_names()
