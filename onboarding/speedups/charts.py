@@ -82,6 +82,8 @@ def speedup_chart_svg(
         lines.append((machine, points, {}))
         colours.append(colour)
         rolling = [(night.point.date, night.rolling) for night in nights if _plottable(night.rolling)]
+        if len(rolling) < 2:
+            continue
         lines.append(
             (f"{machine}: rolling average of {ROLLING_NIGHTS} nights", rolling, {"show_dots": False, "dashed": True})
         )
@@ -141,10 +143,12 @@ def speedup_chart_svg(
         colours.append(_REGRESSION_COLOUR)
     chart = _date_time_line(
         title=title,
-        y_title="baseline ÷ candidate (above 1 = candidate faster)",
+        y_title="baseline ÷ candidate (above 1 = faster)",
         colours=colours,
         value_formatter=lambda value: f"{value:.3f}",
         range=(low, high),
+        legend_at_bottom_columns=2,
+        height=440,
     )
     for label, values, options in lines:
         if options.pop("dashed", False):
@@ -210,6 +214,7 @@ def benchmark_means_svg(history: Sequence[BenchmarkResult], *, title: str) -> st
 
 def _date_time_line(*, title: str, y_title: str, colours: Sequence[str], **config: Any) -> pygal.DateTimeLine:
     """The house chart over dates: inline SVG without scripts, legend below, dates as ``YYYY-MM-DD``."""
+    config.setdefault("height", 360)
     return pygal.DateTimeLine(
         title=title,
         y_title=y_title,
@@ -217,7 +222,6 @@ def _date_time_line(*, title: str, y_title: str, colours: Sequence[str], **confi
         js=[],
         disable_xml_declaration=True,
         width=800,
-        height=360,
         legend_at_bottom=True,
         truncate_legend=-1,
         x_label_rotation=20,

@@ -48,7 +48,7 @@ __all__ = [
 PEP836_TARGETS = (
     (1.05, "PEP 836: 5% (JIT + GIL vs GIL)", "PEP 836: no lower than 5% uplift for JIT + GIL versus the GIL "
      "interpreter, for the year ending with 3.16 beta 1, per machine, averaged across machines"),
-    (1.20, "PEP 836: 20% (JIT + free-threading vs free-threading)", "PEP 836: at least 20% geometric mean "
+    (1.20, "PEP 836: 20% (JIT + free-threading vs FT)", "PEP 836: at least 20% geometric mean "
      "improvement on pyperformance for JIT + free-threading versus the free-threading interpreter by 3.17 beta 1"),
 )  # fmt: skip
 #: Nights in the rolling average (the night itself and the ones before it).

@@ -115,6 +115,7 @@ def test_regressions_are_on_the_page_in_the_feed_and_in_the_api(nightly: Path) -
     api = APIClient().get("/api/speedup-regressions/")
 
     assert 'id="regression-sulaco-20260602"' in page and "1.063x slower" in page
+    assert "sulaco: rolling average of 4 nights" in page and "regression flagged" in page
     assert "<entry><title>sulaco 2026-06-02 (29805f0): 1.063x slower" in feed
     assert "compare/a5be25d...29805f0" in feed
     assert api.status_code == 200
