@@ -12,7 +12,7 @@ candidate that never runs in a tier 2 trace is ``not_applicable``, with the reas
 annotations ``tier1``, ``specializing`` and ``replaced`` (DSL-NOTES.md section 4), or the
 reasons of CPython's ``Uop.why_not_viable`` in ``Tools/cases_generator/analyzer.py``
 (instrumented, tier 1 control flow, uses ``this_instr``, more than two named cache entries,
-both popping and non-popping errors), restated in `why_not_viable`. A snapshot without
+both popping and non-popping errors), restated in `analyzer.tier2.why_not_viable`. A snapshot without
 optimizer_bytecodes.c is not evaluated.
 """
 
@@ -25,46 +25,12 @@ from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep
 from analyzer.campaigns.common import definition_evidence, difficulty_of, family_name
 from analyzer.cbody import body_of
 from analyzer.model import InstDef
+from analyzer.tier2 import why_not_viable
 
 __all__ = ["CAMPAIGN", "emitted_by", "example_texts", "find", "guide_steps", "nearest_case"]
 
 #: Annotations of uops that tier 2 never executes (DSL-NOTES.md section 4).
 TIER1_ONLY = ("tier1", "specializing", "replaced")
-
-
-#: Instructions whose control flow only tier 1 has (``Uop.why_not_viable``).
-TIER1_CONTROL_FLOW = ("INTERPRETER_EXIT", "JUMP_BACKWARD")
-#: ``Uop.why_not_viable`` allows at most this many named (not ``unused``) cache entries.
-MAX_NAMED_CACHES = 2
-#: Words whose use means an error exit that pops the inputs, or one that leaves them
-#: (``has_error_with_pop``/``has_error_without_pop`` in Tools/cases_generator/analyzer.py).
-_POPPING_ERRORS = ("ERROR_IF", "exception_unwind", "pop_1_error", "resume_with_error")
-_NON_POPPING_ERRORS = ("ERROR_NO_POP", "exception_unwind", "pop_1_error", "resume_with_error")
-
-
-def why_not_viable(uop: InstDef) -> str | None:
-    """CPython's reason that the cases generator makes no tier 2 uop of ``uop``, or ``None``.
-
-    Restates ``Uop.why_not_viable`` (Tools/cases_generator/analyzer.py) over the body's tokens
-    (`analyzer.cbody`), with its exception for ``_SAVE_RETURN_OFFSET``.
-    """
-    name = uop.tier2_name
-    if name == "_SAVE_RETURN_OFFSET":
-        return None
-    if "INSTRUMENTED" in name:
-        return "is instrumented"
-    if "replaced" in uop.annotations:
-        return "is replaced"
-    if name.lstrip("_") in TIER1_CONTROL_FLOW:
-        return "has tier 1 control flow"
-    body = body_of(uop)
-    if body.mentions("this_instr"):
-        return "uses the 'this_instr' variable"
-    if len([c for c in uop.stack.caches if c.name != "unused"]) > MAX_NAMED_CACHES:
-        return "has too many cache entries"
-    if any(body.mentions(w) for w in _POPPING_ERRORS) and any(body.mentions(w) for w in _NON_POPPING_ERRORS):
-        return "has both popping and not-popping errors"
-    return None
 
 
 def why_not_applicable(uop: InstDef) -> str | None:
@@ -74,7 +40,7 @@ def why_not_applicable(uop: InstDef) -> str | None:
             return f"annotated `{word}`: the uop never appears in a tier 2 trace"
     why = why_not_viable(uop)
     if why is not None:
-        return f"{why} (CPython's `Uop.why_not_viable`): the cases generator makes no tier 2 uop of it"
+        return f"{why[0]} (CPython's `Uop.why_not_viable`): the cases generator makes no tier 2 uop of it"
     return None
 
 

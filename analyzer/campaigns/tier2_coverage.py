@@ -41,8 +41,8 @@ from dataclasses import dataclass
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph
 from analyzer.campaigns.memo import per_analysis
-from analyzer.cbody import body_of
 from analyzer.model import InstDef, Macro
+from analyzer.tier2 import MAX_NAMED_CACHES, why_not_viable
 
 __all__ = [
     "CAMPAIGN",
@@ -58,18 +58,8 @@ __all__ = [
 
 SLUG = "tier2-coverage"
 
-#: CPython's named exceptions in ``Uop.why_not_viable`` (Tools/cases_generator/analyzer.py).
-_ALWAYS_VIABLE = "_SAVE_RETURN_OFFSET"
-_TIER1_CONTROL_FLOW = ("INTERPRETER_EXIT", "JUMP_BACKWARD")
-#: ``Uop.why_not_viable`` allows at most this many named (not ``unused``) cache entries.
-MAX_NAMED_CACHES = 2
 #: Reasons the JIT handles by design: the instruction never needs an expansion of its own.
 BY_DESIGN = ("is instrumented", "has tier 1 control flow")
-
-#: ``has_error_with_pop`` / ``has_error_without_pop`` in analyzer.py (older generators also
-#: counted ``pop_1_error`` and ``resume_with_error`` as both).
-_POPPING_WORDS = ("ERROR_IF", "exception_unwind", "pop_1_error", "resume_with_error")
-_NON_POPPING_WORDS = ("ERROR_NO_POP", "exception_unwind", "pop_1_error", "resume_with_error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,42 +77,8 @@ class Blocker:
     text: str
 
 
-def _first_line(uop: InstDef, words: tuple[str, ...]) -> int | None:
-    """The line of the first identifier among ``words`` in ``uop``'s code (`analyzer.cbody`)."""
-    if not any(w in uop.code for w in words):  # a substring test first: most bodies have none
-        return None
-    body = body_of(uop)
-    wanted = frozenset(words) & body.identifiers
-    if not wanted:
-        return None
-    return body.line_of(next(i for i, t in enumerate(body.tokens) if t.text in wanted))
-
-
-def uop_why_not_viable(uop: InstDef) -> tuple[str, int] | None:
-    """CPython's ``Uop.why_not_viable`` for one ``op``/``inst``: ``(reason, line)`` or ``None``.
-
-    ``line`` is the line in ``uop.file`` that shows the reason (the header for name and
-    annotation rules, the first use for body rules).
-    """
-    name = uop.tier2_name
-    if name == _ALWAYS_VIABLE:
-        return None
-    if "INSTRUMENTED" in name:
-        return "is instrumented", uop.line
-    if "replaced" in uop.annotations:
-        return "is replaced", uop.line
-    if name in _TIER1_CONTROL_FLOW:
-        return "has tier 1 control flow", uop.line
-    this_line = _first_line(uop, ("this_instr",))
-    if this_line is not None:
-        return "uses the 'this_instr' variable", this_line
-    if len([c for c in uop.stack.caches if c.name != "unused"]) > MAX_NAMED_CACHES:
-        return "has too many cache entries", uop.line
-    popping = _first_line(uop, _POPPING_WORDS)
-    non_popping = _first_line(uop, _NON_POPPING_WORDS) if popping is not None else None
-    if popping is not None and non_popping is not None:
-        return "has both popping and not-popping errors", max(popping, non_popping)
-    return None
+#: CPython's ``Uop.why_not_viable`` (shared with the optimizer campaign): ``(reason, line)`` or ``None``.
+uop_why_not_viable = why_not_viable
 
 
 def instruction_parts(analysis: Analysis, name: str) -> tuple[InstDef, ...]:
