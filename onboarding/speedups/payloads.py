@@ -32,6 +32,18 @@ def comparison_as_json(comparison: Comparison) -> dict[str, Any]:
         "forced": comparison.forced,
         "mismatches": list(comparison.mismatches),
         "geometric_mean": comparison.geometric_mean,
+        "publisher": None
+        if comparison.publisher is None
+        else {
+            "method": "bench_runner's overall geometric mean (README, JIT speedups)",
+            "geometric_mean": comparison.publisher.geometric_mean,
+            "result": comparison.publisher.text,
+            "benchmarks": [
+                {"name": row.name, "ratio": row.ratio, "significant": row.significant, "outliers": row.outliers}
+                for row in comparison.publisher.benchmarks
+            ],
+            "left_out": [{"name": name, "why": why} for name, why in comparison.publisher.left_out],
+        },
         "noise_interval": [_finite(low), _finite(high)],
         "benchmarks": [
             {

@@ -222,3 +222,19 @@ def test_conversions_far_from_every_night_are_counted_not_attributed(
     assert [item.pull_request for item in conversions_outside_nights(series)] == [old]
     page = Client().get(reverse("speedups:overview")).content.decode()
     assert "1 other merged conversion (2025-03-04 to 2025-03-04) landed too far from any night" in page
+
+
+def test_compare_runs_and_the_api_give_the_publisher_figure_beside_pyperf(nightly: Path) -> None:
+    default = BenchmarkRun.objects.get(commit_id="29805f0", build="default")
+    jit = BenchmarkRun.objects.get(commit_id="29805f0", build="jit")
+    out = io.StringIO()
+
+    call_command("compare_runs", str(default.pk), str(jit.pk), stdout=out)
+    data = APIClient().get(f"/api/benchmark-runs/{default.pk}/compare/{jit.pk}/").json()
+
+    assert "bench_runner's overall geometric mean: 0.937 (1.063x slower) over 111 benchmarks" in out.getvalue()
+    assert "unpack_sequence (excluded by the runner's bench_runner.toml)" in out.getvalue()
+    assert data["publisher"]["result"] == "1.063x slower"
+    assert {"name": "unpack_sequence", "why": "excluded by the runner's bench_runner.toml"} in data["publisher"][
+        "left_out"
+    ]

@@ -86,6 +86,17 @@ class Command(BaseCommand):
             f"{comparison.significant_count} of {len(comparison.benchmarks)} benchmarks differ significantly "
             f"(pyperf t-test); all count in the geometric mean. 95% noise interval: {low:.3f} to {high:.3f}."
         )
+        if comparison.publisher is not None:
+            publisher = comparison.publisher
+            self.stdout.write(
+                f"bench_runner's overall geometric mean: {publisher.geometric_mean:.3f} ({publisher.text}) over "
+                f"{len(publisher.benchmarks)} benchmarks; {len(publisher.left_out)} left out"
+                + (
+                    ": " + "; ".join(f"{name} ({why})" for name, why in publisher.left_out)
+                    if publisher.left_out
+                    else ""
+                )
+            )
         for what, names in (("baseline", comparison.only_in_baseline), ("candidate", comparison.only_in_candidate)):
             if names:
                 self.stdout.write(f"Only in the {what}, left out: {', '.join(names)}")
