@@ -165,7 +165,11 @@ def pull_entry_parse(
     state = entry.get("state")
     if state not in ("open", "closed"):
         raise PullRequestDataInvalid(f"{where}: 'state' must be 'open' or 'closed', got {state!r}")
-    merged_at = _date(entry.get("merged_at"), what="'merged_at'", where=where)
+    merged_value = entry.get("merged_at")
+    pull = entry.get("pull_request")
+    if "merged_at" not in entry and isinstance(pull, Mapping):
+        merged_value = pull.get("merged_at")  # a search API item: the merge is under ``pull_request``
+    merged_at = _date(merged_value, what="'merged_at'", where=where)
     merged = entry.get("merged")
     if merged is not None and not isinstance(merged, bool):
         raise PullRequestDataInvalid(f"{where}: 'merged' must be true, false or absent")

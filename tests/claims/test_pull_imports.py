@@ -166,6 +166,17 @@ class TestImport:
         bot = PullRequest.objects.get(number=1001)
         assert bot.author is None and not bot.author_verified
 
+    def test_a_saved_search_api_answer_imports_with_its_merge_dates(self, refcount: Campaign) -> None:
+        out = run("import_pulls", str(GITHUB / "search_issues_gh-134584.json"))
+
+        assert out.splitlines()[0] == "2 pull request(s): 2 created, 0 updated, 0 unchanged; 1 new contributor(s)"
+        merged, closed = PullRequest.objects.get(number=142712), PullRequest.objects.get(number=135907)
+        assert (merged.state, merged.merged_at) == (
+            PullRequest.State.MERGED,
+            dt.datetime(2025, 12, 15, 3, 41, 5, tzinfo=dt.UTC),
+        )
+        assert (closed.state, closed.merged_at, closed.changed_files) == (PullRequest.State.CLOSED, None, [])
+
     def test_importing_again_changes_nothing(self, tmp_path: Path, refcount: Campaign) -> None:
         path = write(tmp_path, [entry(), entry(5, title="gh-130415: Narrow `str`", issue=130415)])
         run("import_pulls", path)
