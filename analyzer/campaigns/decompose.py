@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph
@@ -40,6 +41,9 @@ from analyzer.campaigns.memo import per_analysis
 from analyzer.cbody import body_of
 from analyzer.lexer import IDENT
 from analyzer.model import InstDef
+
+if TYPE_CHECKING:
+    from analyzer.history import Conversion
 
 __all__ = ["CAMPAIGN", "SLUG", "Action", "Composite", "actions_of", "composites", "emitters", "find", "guide_steps"]
 
@@ -388,7 +392,10 @@ def guide_steps(finding: Finding, analysis: Analysis) -> Sequence[GuideStep]:
         GuideStep(
             "Read it as its parts",
             (
-                Paragraph(f"`{uop.name}` `{uop.stack}` does, in order, what these existing uops do one at a time:"),
+                Paragraph(
+                    f"`{uop.name}` `{uop.stack}` does what these existing uops do one at a time (pops "
+                    "from the top of the stack first, then loads, then a shuffle if its outputs need one):"
+                ),
                 *(Paragraph(f"- `{name}`: {what}") for name, what in composite.parts),
                 Code(analysis.definition_text(uop)),
             ),
@@ -449,6 +456,14 @@ def example_texts(old: Analysis, new: Analysis, before: Finding, after: Finding)
     return "\n\n".join(before_parts), "\n\n".join(after_parts)
 
 
+def choose_example(finding: Finding, analysis: Analysis, conversions: Sequence[Conversion]) -> Conversion | None:
+    """The worked example: the composite most like ``finding`` among those whose removal shows
+    the optimizer emitting the parts (an example without an after text teaches nothing)."""
+    from analyzer.history import closest_conversion  # the history miner imports the registry
+
+    return closest_conversion(finding, analysis, [c for c in conversions if c.after_text])
+
+
 def _emitting_cases(analysis: Analysis, name: str) -> list[InstDef]:
     cases = dict.fromkeys(case for _, _, case in _emissions(analysis).get(name, ()) if case != name)
     return [analysis.optimizer_cases[case] for case in cases]
@@ -479,6 +494,7 @@ CAMPAIGN = Campaign(
         "stack effect are exactly a sequence of existing simple uops; replace it by that sequence and delete it."
     ),
     example_texts=example_texts,
+    choose_example=choose_example,
     example_labels=(
         "was replaced by its parts between the two scanned snapshots. The composite and the optimizer "
         "case that emitted it, before:",
