@@ -26,6 +26,7 @@ Queries (all cheap after the first call; `body_of` caches one `Body` per definit
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -101,15 +102,8 @@ class Body:
 
     def line_of(self, index: int) -> int:
         """The source line of token ``index``."""
-        offset = self.tokens[index].offset
-        lo, hi = 0, len(self._line_starts) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self._line_starts[mid] <= offset:
-                lo = mid
-            else:
-                hi = mid - 1
-        return self.uop.body_line + lo
+        # The last line start at or before the token's offset.
+        return self.uop.body_line + bisect_right(self._line_starts, self.tokens[index].offset) - 1
 
     def line_text(self, line: int) -> str:
         """The text of source ``line`` (a line of this body), stripped."""
@@ -119,10 +113,13 @@ class Body:
         """Source text of tokens ``start`` to ``end`` (inclusive), comments dropped, white space
         between tokens kept as one space."""
         out: list[str] = []
-        for i in range(start, end + 1):
-            if out and self.tokens[i].offset > self.tokens[i - 1].offset + len(self.tokens[i - 1].text):
-                out.append(" ")
-            out.append(self.tokens[i].text)
+        append = out.append
+        after = -1  # offset just past the previous token taken
+        for _kind, text, offset in self.tokens[start : end + 1]:
+            if out and offset > after:
+                append(" ")
+            append(text)
+            after = offset + len(text)
         return "".join(out)
 
     @cached_property
@@ -163,11 +160,12 @@ class Body:
         """Every ``name(...)`` in the body, in order (C keywords such as ``if`` excluded)."""
         found = []
         toks = self.tokens
+        match = self._match
         for i in range(len(toks) - 1):
             tok = toks[i]
-            if tok.kind != IDENT or tok.text in _NOT_CALLS or toks[i + 1].text != "(":
+            if tok.kind != IDENT or toks[i + 1].text != "(" or tok.text in _NOT_CALLS:
                 continue
-            close = self._match.get(i + 1)
+            close = match.get(i + 1)
             if close is None:
                 continue
             args: list[str] = []
@@ -175,8 +173,8 @@ class Body:
             j = start
             while j < close:
                 t = toks[j]
-                if t.kind == PUNCT and t.text in _OPEN and j in self._match:
-                    j = self._match[j] + 1
+                if t.kind == PUNCT and t.text in _OPEN and j in match:
+                    j = match[j] + 1
                     continue
                 if t.kind == PUNCT and t.text == ",":
                     args.append(self.text(start, j - 1) if j > start else "")
