@@ -244,13 +244,77 @@ def campaign_megaissue(*, campaign: Campaign, site_url: str | None = None) -> st
     )
 
 
-def campaign_recent_changes(*, campaign: Campaign, limit: int = 20) -> QuerySet[TaskStatusChange]:
-    """The campaign's latest task status changes, newest first."""
-    return (
+#: Statuses that are about the work itself; moves to other statuses (retired, not applicable)
+#: are the analyzer's bookkeeping and are folded into one line per scan.
+WORK_STATUSES = (Task.Status.TODO, Task.Status.CLAIMED, Task.Status.IN_REVIEW, Task.Status.DONE)
+
+
+@dataclass(frozen=True)
+class RecentChange:
+    """One line of a campaign's "Recent changes".
+
+    Either one task's move (``change`` set) or the tasks one scan retired or found not
+    applicable (``folded`` names them, ``scan_label`` says which snapshot). ``date`` is the
+    snapshot's date for changes a scan made (the sources' date, not when the scan ran) and
+    the change's own date otherwise.
+    """
+
+    date: Any
+    change: TaskStatusChange | None = None
+    folded: tuple[str, ...] = ()
+    folded_status: str = ""
+    scan_label: str = ""
+
+
+def change_date(change: TaskStatusChange) -> Any:
+    """When a status change happened: its snapshot's date for scan changes, else its own date."""
+    snapshot = change.snapshot
+    if snapshot is not None and snapshot.date is not None:
+        return snapshot.date
+    return change.at.date()
+
+
+def campaign_recent_changes(*, campaign: Campaign, limit: int = 20) -> list[RecentChange]:
+    """The campaign's latest changes, newest first: work moves one per line, retirements one line per scan.
+
+    A work move is a change to ``todo``, ``claimed``, ``in_review`` or ``done`` (first
+    sightings of tasks are left out: nothing happened to them); every other change a scan
+    made (retired, not applicable) is folded into one line per snapshot and status. Reads a
+    bounded window of the newest changes (``limit * 20``) so the cost does not grow with history.
+    """
+    rows = list(
         TaskStatusChange.objects.filter(task__campaign=campaign)
-        .select_related("task", "task__campaign", "user", "snapshot")
-        .order_by("-at", "-pk")[:limit]
+        .exclude(from_status="")
+        .select_related("task", "user", "snapshot")
+        .order_by("-at", "-pk")[: limit * 20]
     )
+    order: list[TaskStatusChange | tuple[int, str]] = []
+    folded: dict[tuple[int, str], list[TaskStatusChange]] = {}
+    for change in rows:
+        if change.to_status in WORK_STATUSES or change.snapshot_id is None:
+            order.append(change)
+            continue
+        key = (change.snapshot_id, change.to_status)
+        if key not in folded:
+            folded[key] = []
+            order.append(key)
+        folded[key].append(change)
+    lines = []
+    for item in order[:limit]:
+        if isinstance(item, TaskStatusChange):
+            lines.append(RecentChange(date=change_date(item), change=item))
+            continue
+        changes = folded[item]
+        first = changes[0]
+        lines.append(
+            RecentChange(
+                date=change_date(first),
+                folded=tuple(sorted(c.task.name for c in changes)),
+                folded_status=first.get_to_status_display(),
+                scan_label=first.snapshot.label if first.snapshot else "",
+            )
+        )
+    return lines
 
 
 def campaign_todo_by_difficulty(*, campaign: Campaign) -> dict[str, int]:

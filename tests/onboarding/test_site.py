@@ -238,3 +238,26 @@ def test_the_api_docs_load_nothing_from_other_sites(client: Client) -> None:
     for url in ("/api/docs/", "/api/redoc/"):
         html = client.get(url).content.decode()
         assert not re.search(r'(href|src)="(https?:)?//', html), url
+
+
+class TestRecentChanges:
+    def test_scan_changes_carry_the_snapshot_date_and_retirements_fold_per_scan(self, client: Client) -> None:
+        from onboarding.campaigns.models import TaskStatusChange
+        from onboarding.snapshots.models import Snapshot
+
+        snapshot = Snapshot.objects.filter(date__isnull=False).order_by("-date").first()
+        tasks = list(Task.objects.filter(campaign__slug="refcount", status=Task.Status.TODO).order_by("name")[:3])
+        ran_at = timezone.now()  # the scan runs long after the snapshot's date
+        for task in tasks:
+            TaskStatusChange.objects.create(
+                task=task, from_status="todo", to_status="retired", snapshot=snapshot, reason="gone", at=ran_at
+            )
+
+        html = client.get(reverse("web:campaign", args=["refcount"])).content.decode()
+        section = html[html.index('id="recent"') :]
+        items = re.findall(r"<li>(.*?)</li>", section, re.S)
+        folded = [i for i in items if f"the scan of {snapshot.label} marked" in i and "retired:" in i]
+        assert len(folded) == 1
+        assert f'datetime="{snapshot.date.isoformat()}"' in folded[0]
+        assert all(t.name in folded[0] for t in tasks)
+        assert not any("→ retired" in i for i in items)

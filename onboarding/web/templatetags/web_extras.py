@@ -62,3 +62,11 @@ def definition_kind(task: object) -> str:
     definition = str(getattr(task, "definition", "") or "")
     match = _DEFINITION_KEYWORD.match(definition)
     return match.group(1) if match else str(getattr(task, "kind", ""))
+
+
+@register.filter
+def change_date(change: object) -> object:
+    """A status change's date: its snapshot's date when a scan made it, else when it happened."""
+    from onboarding.campaigns.selectors import change_date as selector
+
+    return selector(change)  # type: ignore[arg-type]
