@@ -24,7 +24,8 @@ bf96c1ce86541bd06f74873fa5fa9571619a530f:
   its body says (CPython's own exception: it adjusts ``next_instr`` only in tier 1 code).
   A uop's name is its tier 2 name: ``_X`` for ``inst(X)``.
 
-One finding per instruction (``inst`` or ``macro``; pseudo-instructions are compiler-only):
+One finding per instruction (``inst`` or ``macro``; pseudo-instructions are compiler-only),
+located at the definition to change (its first blocking part, else its first working uop):
 ``done`` when it has an expansion; ``not_applicable`` when every blocking reason is one the
 JIT handles by design (an ``INSTRUMENTED_*`` instruction is swapped in by monitoring and
 traces run the plain form; an ``inst`` annotated ``tier1`` as a whole is interpreter
@@ -179,14 +180,17 @@ def _finding(analysis: Analysis, name: str) -> Finding:
     parts = instruction_parts(analysis, name)
     working = [p for p in parts if "specializing" not in p.annotations] or list(parts)
     uop = blockers[0].uop if blockers else (working[0].name if working else name)
+    # The task's lines are those of the definition to change (its first blocking part), so the
+    # checklist's permalink and the guide's "Find the definition" show the same code.
+    target = analysis.ops.get(uop) or analysis.insts.get(uop) or definition
     return Finding(
         campaign=SLUG,
         name=name,
         kind=kind,
         status=status,
-        file=definition.file,
-        line=definition.line,
-        end_line=definition.end_line,
+        file=target.file,
+        line=target.line,
+        end_line=target.end_line,
         difficulty=difficulty,
         reasons=reasons,
         evidence=tuple(evidence),
@@ -250,7 +254,7 @@ def guide_steps(finding: Finding, analysis: Analysis) -> Sequence[GuideStep]:
         )
     )
     for b in blockers:
-        steps.append(GuideStep(f"Make `{b.uop}` viable", tuple(_fix_blocks(b, analysis))))
+        steps.append(GuideStep(f"Make `{b.uop}` viable", tuple(_fix_blocks(b, analysis, shown=finding.uop))))
     steps.append(
         GuideStep(
             "Check the expansion",
@@ -267,7 +271,8 @@ def guide_steps(finding: Finding, analysis: Analysis) -> Sequence[GuideStep]:
     return tuple(steps)
 
 
-def _fix_blocks(b: Blocker, analysis: Analysis) -> Iterator[Paragraph | Code]:
+def _fix_blocks(b: Blocker, analysis: Analysis, *, shown: str) -> Iterator[Paragraph | Code]:
+    """What to change for one blocker; the part's code unless it is ``shown`` already."""
     uop = analysis.ops.get(b.uop) or analysis.insts.get(b.uop)
     if b.reason == "uses the 'this_instr' variable":
         yield Paragraph(
@@ -291,7 +296,7 @@ def _fix_blocks(b: Blocker, analysis: Analysis) -> Iterator[Paragraph | Code]:
         )
     else:
         yield Paragraph(f"`{b.uop}` {b.reason}.")
-    if uop is not None:
+    if uop is not None and uop.name != shown:
         yield Code(analysis.definition_text(uop))
 
 
