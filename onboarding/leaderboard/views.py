@@ -67,7 +67,9 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "campaign": campaign,
             "window_label": WINDOWS[window][0],
-            "celebrations": memoize("celebrations", lambda: celebration_list(limit=CELEBRATIONS_ON_PAGE)),
+            "celebrations": memoize(
+                f"celebrations:{CELEBRATIONS_ON_PAGE}", lambda: celebration_list(limit=CELEBRATIONS_ON_PAGE)
+            ),
         }
     )
     return render(request, "leaderboard/leaderboard.html", context)
