@@ -14,7 +14,7 @@ from onboarding.speedups.measures import format_publisher
 from onboarding.speedups.models import BenchmarkRun
 from onboarding.speedups.selectors import conversion_merged_list, speedup_series
 from onboarding.speedups.services import benchmark_run_import
-from onboarding.speedups.trends import attribution_list
+from onboarding.speedups.trends import attribution_list, regression_list
 from tests.speedups.conftest import FC_20221112, FC_20221119, JIT_DEFAULT, JIT_JIT
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +200,23 @@ def test_attribution_skips_runs_that_are_not_comparable_across_the_merge(
 
     assert attribution.delta is None
     assert "not comparable" in attribution.note
+
+
+def test_a_drop_from_the_baseline_build_is_flagged_as_suspect_pairing_not_a_jit_regression(
+    jit_pair: tuple[BenchmarkRun, BenchmarkRun], derived_file: Callable[..., Path]
+) -> None:
+    for number, date in enumerate(("2026-08-12", "2026-08-13", "2026-08-14"), start=1):
+        derived_pair(derived_file, f"{number}" * 40, f"{date}T00:00:00+00:00", 1.0)
+    # The night after: the JIT run is the real one, the default run is 20 % faster than every other default run.
+    default = derived_file(JIT_DEFAULT, commit_id="9" * 40, commit_date="2026-08-15T00:00:00+00:00", scale=0.8)
+    import_path(default)
+    import_path(derived_file(JIT_JIT, commit_id="9" * 40, commit_date="2026-08-15T00:00:00+00:00"))
+
+    [regression] = regression_list(speedup_series(baseline_build="default", candidate_build="jit"))
+
+    assert regression.night.commit_id == "9" * 40
+    assert regression.night.speedup < regression.floor
+    assert regression.baseline_change == pytest.approx(1.25)  # the default runs moved...
+    assert regression.candidate_change == pytest.approx(1.0)  # ...the JIT runs did not
+    assert regression.verdict.startswith("suspect the pairing or the machine rather than the jit build")
+    assert regression.first_commit == "3" * 40 and regression.last_commit == "9" * 40
