@@ -127,13 +127,14 @@ class Body:
         """Index of each bracket -> index of its partner (unbalanced brackets are left out)."""
         match: dict[int, int] = {}
         stack: list[int] = []
-        for i, tok in enumerate(self.tokens):
-            if tok.kind != PUNCT:
+        toks = self.tokens
+        for i, (kind, text, _offset) in enumerate(toks):
+            if kind != PUNCT:
                 continue
-            if tok.text in _OPEN:
+            if text in _OPEN:
                 stack.append(i)
-            elif tok.text in (")", "]", "}"):
-                while stack and _OPEN[self.tokens[stack[-1]].text] != tok.text:
+            elif text in (")", "]", "}"):
+                while stack and _OPEN[toks[stack[-1]].text] != text:
                     stack.pop()
                 if stack:
                     j = stack.pop()
@@ -145,11 +146,11 @@ class Body:
         """For each token, the index of the innermost ``{`` around it (-1 at the top level)."""
         owner: list[int] = []
         stack: list[int] = []
-        for i, tok in enumerate(self.tokens):
-            if tok.kind == PUNCT and tok.text == "}" and stack:
+        for i, (kind, text, _offset) in enumerate(self.tokens):
+            if text == "}" and kind == PUNCT and stack:
                 stack.pop()
             owner.append(stack[-1] if stack else -1)
-            if tok.kind == PUNCT and tok.text == "{":
+            if text == "{" and kind == PUNCT:
                 stack.append(i)
         return owner
 
@@ -391,7 +392,7 @@ class Body:
     @cached_property
     def identifiers(self) -> frozenset[str]:
         """Every identifier in the body's code (comments and strings never count)."""
-        return frozenset(t.text for t in self.tokens if t.kind == IDENT)
+        return frozenset(text for kind, text, _offset in self.tokens if kind == IDENT)
 
     def mentions(self, name: str) -> bool:
         """Whether the identifier ``name`` appears in the body's code."""
