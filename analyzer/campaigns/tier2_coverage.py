@@ -341,7 +341,8 @@ CAMPAIGN = Campaign(
         "The JIT builds traces by copying each instruction's tier 2 expansion (its uops) into the trace. An "
         "instruction that has none ends the trace there, and everything after it runs in the interpreter. "
         "The 3.15 plan (gh-142982) aims at 80% JIT coverage. Each task below is one instruction that still "
-        "has no expansion, with the reason CPython's cases generator gives; the list is ordered by how often "
-        "the instruction runs over pyperformance, so the first tasks end the most traces."
+        "has no expansion, with the reason CPython's cases generator gives. Ranked by impact (the share of "
+        "executed instructions over pyperformance, `--order impact` or the site's impact sort), the first "
+        "tasks end the most traces."
     ),
 )
