@@ -226,7 +226,11 @@ class TestClaimExpiry:
         celery_app.loader.import_default_modules()
         scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
-        assert scheduled == {"onboarding.claims.jobs.claims_remind_job", "onboarding.claims.jobs.claims_expire_job"}
+        assert scheduled == {
+            "onboarding.claims.jobs.claims_remind_job",
+            "onboarding.claims.jobs.claims_expire_job",
+            "onboarding.webhooks.jobs.deliveries_retry_job",
+        }
         assert scheduled <= set(celery_app.tasks)
         assert settings.CELERY_BEAT_SCHEDULER == "django_celery_beat.schedulers:DatabaseScheduler"
 
