@@ -6,7 +6,7 @@ from django.db import models
 
 
 class SiteDataVersion(models.Model):
-    """One row (``id`` 1): bumped in the same transaction as every write to the site's data.
+    """One row (``id`` 1): bumped after every committed write to the site's data.
 
     ``version`` counts writes; ``epoch`` is a random token chosen when the row is created, so a
     flushed and re-created row never repeats an earlier (epoch, version) pair. Pages cached

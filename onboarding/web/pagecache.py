@@ -2,12 +2,14 @@
 
 **Invalidation.** Every ``INSERT``, ``UPDATE`` or ``DELETE`` on a table of the site's data
 (any model of an ``onboarding.*`` app, their many-to-many tables, and ``auth_user``) bumps
-the one row of `SiteDataVersion` *in the same transaction*, through a database execute
-wrapper installed on every connection. Scans, claims, pull requests, webhook deliveries,
-benchmark imports, the admin and bulk ``update()`` calls all go through it; no code path
-has to remember to invalidate. Readers see the new version exactly when they see the new
-data (the row commits or rolls back with it), so a page cached under an old version is
-never served after the write commits; rolled-back writes change nothing.
+the one row of `SiteDataVersion`, through a database execute wrapper installed on every
+connection: at once in autocommit mode, else once per transaction right after it commits
+(``transaction.on_commit``; a rolled-back transaction bumps nothing). Scans, claims, pull
+requests, webhook deliveries, benchmark imports, the admin and bulk ``update()`` calls all go
+through it; no code path has to remember to invalidate. By the time a write call returns
+to its caller the version has moved, so no page cached before it is served again. (A reader
+racing the commit may cache the new data under the old version; the bump then retires it.
+If the process dies between commit and bump, entries live at most `PAGE_CACHE_SECONDS`.)
 
 **Caching.** `PageCacheMiddleware` keeps the HTML of a ``GET`` answered ``200`` to an
 anonymous visitor, keyed by (data version, host, path and query, ``HX-Request``), for
@@ -19,8 +21,7 @@ requests carrying flash messages, responses that set a cookie or use a CSRF toke
 version lives in the database.
 
 The cost of a hit is one primary-key ``SELECT`` and one cache read. The cost of a write is
-one extra upsert statement per write statement (on PostgreSQL the version row stays locked
-until the writing transaction ends, so concurrent writers queue behind each other).
+one upsert per writing transaction, after its commit.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse
 
@@ -98,12 +99,35 @@ def _bump(connection: BaseDatabaseWrapper) -> None:
         cursor.execute(_BUMP_SQL, [secrets.token_hex(16)])
 
 
+class _Bump:
+    """The on-commit callback of one transaction that wrote to the site's data."""
+
+    def __init__(self, connection: BaseDatabaseWrapper) -> None:
+        self.connection = connection
+        self.pending = True
+
+    def __call__(self) -> None:
+        self.pending = False
+        _bump(self.connection)
+
+
+def _schedule_bump(connection: BaseDatabaseWrapper) -> None:
+    if not connection.in_atomic_block:
+        _bump(connection)  # autocommit: the write is already committed
+        return
+    # One bump per transaction, after it commits (a rolled-back transaction drops it). Bumping
+    # inside the transaction would lock the version row until commit and could deadlock two
+    # writers on PostgreSQL.
+    if not any(isinstance(entry[1], _Bump) and entry[1].pending for entry in connection.run_on_commit):
+        transaction.on_commit(_Bump(connection), using=connection.alias)
+
+
 def _track_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
     result = execute(sql, params, many, context)
     if not _migrating:
         match = _WRITE_RE.match(sql)
         if match is not None and match.group(1) in tracked_tables():
-            _bump(context["connection"])
+            _schedule_bump(context["connection"])
     return result
 
 

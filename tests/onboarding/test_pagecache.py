@@ -2,7 +2,9 @@
 
 Each test turns the cache on (the test settings keep it off) and empties it. Writes go
 through the real services and commands: a claim, a linked pull request, a scan, a benchmark
-import, a bulk ``update()``; a rolled-back write must change nothing.
+import, a bulk ``update()``; a rolled-back write must change nothing. Tests run inside a
+transaction, so each write runs under ``committed()``, which runs the on-commit callbacks
+(the version bump among them) as a real commit would.
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ from onboarding.contributors.services import contributor_for_user
 from onboarding.web.pagecache import data_version, memoize
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_history")]
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """``with committed(): write`` runs the write's on-commit callbacks, as its commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 @pytest.fixture(autouse=True)
@@ -53,14 +61,15 @@ def test_a_page_is_cached_until_the_data_changes(client: Client) -> None:
     assert second == first
 
 
-def test_a_claim_shows_at_once_on_the_task_page_and_the_task_list(client: Client) -> None:
+def test_a_claim_shows_at_once_on_the_task_page_and_the_task_list(client: Client, committed) -> None:
     task = open_task()
     url = reverse("web:task", args=[task.campaign.slug, task.name])
     fetch(client, url)
     assert fetch(client, url)[0] == "hit"
     fetch(client, "/tasks/?claimed=yes")
 
-    claim_create(task=task, contributor=alice())
+    with committed():
+        claim_create(task=task, contributor=alice())
 
     state, html = fetch(client, url)
     assert state == "miss"
@@ -68,30 +77,38 @@ def test_a_claim_shows_at_once_on_the_task_page_and_the_task_list(client: Client
     assert task.name in fetch(client, "/tasks/?claimed=yes")[1]
 
 
-def test_a_linked_pull_request_shows_at_once(client: Client) -> None:
+def test_a_linked_pull_request_shows_at_once(client: Client, committed) -> None:
     task = open_task()
-    claim = claim_create(task=task, contributor=alice())
+    with committed():
+        claim = claim_create(task=task, contributor=alice())
     url = reverse("web:task", args=[task.campaign.slug, task.name])
     assert "pull/140777" not in fetch(client, url)[1]
     fetch(client, url)
 
-    claim_link_pull_request(
-        claim=claim, url="https://github.com/python/cpython/pull/140777", actor=User.objects.get(username="alice")
-    )
+    with committed():
+        claim_link_pull_request(
+            claim=claim, url="https://github.com/python/cpython/pull/140777", actor=User.objects.get(username="alice")
+        )
 
     state, html = fetch(client, url)
     assert state == "miss"
     assert "pull/140777" in html
 
 
-def test_a_scan_invalidates_every_page(client: Client, cpython_dir: Path) -> None:
+def test_a_scan_invalidates_every_page(client: Client, cpython_dir: Path, committed) -> None:
     scans_before = fetch(client, "/scans/")[1]
     fetch(client, "/")
     version = data_version()
 
-    call_command(
-        "scan", str(cpython_dir / "main-2026-06"), "--label", "rescan-for-cache-test", date="2026-06-20", verbosity=0
-    )
+    with committed():
+        call_command(
+            "scan",
+            str(cpython_dir / "main-2026-06"),
+            "--label",
+            "rescan-for-cache-test",
+            date="2026-06-20",
+            verbosity=0,
+        )
 
     assert data_version() != version
     state, scans_after = fetch(client, "/scans/")
@@ -100,35 +117,37 @@ def test_a_scan_invalidates_every_page(client: Client, cpython_dir: Path) -> Non
     assert fetch(client, "/")[0] == "miss"
 
 
-def test_a_benchmark_import_invalidates_the_speedups_pages(client: Client, cpython_dir: Path) -> None:
+def test_a_benchmark_import_invalidates_the_speedups_pages(client: Client, cpython_dir: Path, committed) -> None:
     folder = cpython_dir.parent / "benchmarks" / "pyperf"
     results = sorted(folder.glob("*.json"))
     assert results, f"no pyperf results in {folder}"
     fetch(client, "/speedups/")
     assert fetch(client, "/speedups/")[0] == "hit"
 
-    call_command("import_benchmarks", str(results[0]), verbosity=0)
+    with committed():
+        call_command("import_benchmarks", str(results[0]), verbosity=0)
 
     assert fetch(client, "/speedups/")[0] == "miss"
 
 
-def test_a_bulk_update_invalidates_too(client: Client) -> None:
+def test_a_bulk_update_invalidates_too(client: Client, committed) -> None:
     task = open_task()
     url = reverse("web:task", args=[task.campaign.slug, task.name])
     fetch(client, url)
 
-    Task.objects.filter(pk=task.pk).update(summary="A summary only a bulk update wrote.")
+    with committed():
+        Task.objects.filter(pk=task.pk).update(summary="A summary only a bulk update wrote.")
 
     state, html = fetch(client, url)
     assert state == "miss"
     assert "A summary only a bulk update wrote." in html
 
 
-def test_a_rolled_back_write_changes_nothing(client: Client) -> None:
+def test_a_rolled_back_write_changes_nothing(client: Client, committed) -> None:
     fetch(client, "/")
     version = data_version()
 
-    with pytest.raises(RuntimeError), transaction.atomic():
+    with committed(), pytest.raises(RuntimeError), transaction.atomic():
         Task.objects.update(summary="never committed")
         raise RuntimeError("roll back")
 
@@ -149,7 +168,7 @@ def test_signed_in_people_and_other_answers_are_not_cached(client: Client) -> No
     assert "Signed in as" in response.content.decode()
 
 
-def test_memoized_parts_are_rebuilt_after_a_write() -> None:
+def test_memoized_parts_are_rebuilt_after_a_write(committed) -> None:
     builds = []
 
     def build() -> list[int]:
@@ -160,26 +179,39 @@ def test_memoized_parts_are_rebuilt_after_a_write() -> None:
     assert memoize("part", build) == [1]
     assert memoize("other part", build) == [2]
 
-    Task.objects.filter(pk=open_task().pk).update(summary="changed")
+    with committed():
+        Task.objects.filter(pk=open_task().pk).update(summary="changed")
 
     assert memoize("part", build) == [3]
     assert len(builds) == 3
 
 
-def test_signed_in_pages_reuse_memoized_parts_until_a_write(client: Client, monkeypatch) -> None:
+def test_signed_in_pages_reuse_memoized_parts_until_a_write(client: Client, monkeypatch, committed) -> None:
     from onboarding.web import views
 
     calls = []
     highlight = views.highlight_definition
     monkeypatch.setattr(views, "highlight_definition", lambda task: calls.append(task.pk) or highlight(task))
-    client.force_login(User.objects.get(username="alice"))
+    with committed():  # signing in writes last_login
+        client.force_login(User.objects.get(username="alice"))
     task = open_task()
     url = reverse("web:task", args=[task.campaign.slug, task.name])
     client.get(url)
     client.get(url)
     assert len(calls) == 1
 
-    Task.objects.filter(pk=task.pk).update(guide="# A guide only a bulk update wrote")
+    with committed():
+        Task.objects.filter(pk=task.pk).update(guide="# A guide only a bulk update wrote")
 
     assert "A guide only a bulk update wrote" in client.get(url).content.decode()
     assert len(calls) == 2
+
+
+def test_one_transaction_bumps_the_version_once_after_it_commits(committed) -> None:
+    before = data_version()
+    with committed(), transaction.atomic():
+        for task in Task.objects.filter(status=Task.Status.TODO)[:3]:
+            Task.objects.filter(pk=task.pk).update(summary=f"{task.name} changed")
+        assert data_version() == before  # no lock on the version row while the transaction runs
+    epoch, number = before.split(".")
+    assert data_version() == f"{epoch}.{int(number) + 1}"
