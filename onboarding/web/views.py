@@ -43,6 +43,7 @@ from onboarding.claims.selectors import (
     claim_list_active_for_contributor,
     claim_list_active_with_schedule,
     claim_list_for_task,
+    claim_schedule,
 )
 from onboarding.claims.services import claim_assign, claim_create, claim_link_pull_request
 from onboarding.claims.services import claim_release as claim_release_service
@@ -210,6 +211,7 @@ def task_detail(request: HttpRequest, slug: str, name: str) -> HttpResponse:
             "definition_html": definition_html,
             "guide_html": guide_html,
             "active_claim": active,
+            "claim_schedule": claim_schedule(active) if active else None,
             "claims": claim_list_for_task(task=task),
             "history": task_history(task=task),
             "is_maintainer": is_maintainer,

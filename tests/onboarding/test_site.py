@@ -165,6 +165,9 @@ class TestMyClaims:
         expire = claimed_at + dt.timedelta(days=settings.CLAIMS_EXPIRE_AFTER_DAYS)
         assert remind.strftime("%Y-%m-%d") in html and expire.strftime("%Y-%m-%d") in html
         assert 'href="/claims/mine/"' in html
+        task_page = client.get(reverse("web:task", args=[task.campaign.slug, task.name])).content.decode()
+        box = re.search(r'<p class="hint" id="claim-schedule">(.*?)</p>', task_page, re.S).group(1)
+        assert remind.strftime("%Y-%m-%d") in box and expire.strftime("%Y-%m-%d") in box
 
     def test_my_claims_needs_a_sign_in(self, client: Client) -> None:
         response = client.get(reverse("web:my-claims"))
