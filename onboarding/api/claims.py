@@ -29,7 +29,19 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Claim
-        fields = ["id", "task", "contributor", "status", "claimed_at", "assigned_by", "released_at", "reason", "pr_url"]
+        fields = [
+            "id",
+            "task",
+            "contributor",
+            "status",
+            "claimed_at",
+            "assigned_by",
+            "released_at",
+            "reason",
+            "pr_url",
+            "flag",
+            "flagged_at",
+        ]
 
 
 class LinkPullRequestSerializer(serializers.Serializer):
@@ -41,10 +53,18 @@ class ClaimFilter(filters.FilterSet):
     contributor = filters.CharFilter(field_name="contributor__github_handle", lookup_expr="iexact")
     campaign = filters.CharFilter(field_name="task__campaign__slug")
     task = filters.NumberFilter(field_name="task_id")
+    flagged = filters.BooleanFilter(
+        method="filter_flagged", help_text="true: only claims a scan flagged for a maintainer (their task went away)."
+    )
 
     class Meta:
         model = Claim
-        fields = ["status", "contributor", "campaign", "task"]
+        fields = ["status", "contributor", "campaign", "task", "flagged"]
+
+    def filter_flagged(self, queryset: QuerySet[Claim], name: str, value: bool | None) -> QuerySet[Claim]:
+        if value is None:
+            return queryset
+        return queryset.exclude(flag="") if value else queryset.filter(flag="")
 
 
 class ClaimViewSet(viewsets.ReadOnlyModelViewSet):
@@ -52,7 +72,8 @@ class ClaimViewSet(viewsets.ReadOnlyModelViewSet):
 
     - ``GET /api/claims/``: query parameters ``status`` (active, released, expired,
       completed), ``contributor`` (GitHub handle, any case), ``campaign`` (slug), ``task``
-      (id), ``page``, ``page_size``. Bad values: **400** keyed by parameter.
+      (id), ``flagged`` (true: claims whose task a scan retired, kept for a maintainer to
+      decide; ``flag`` says why), ``page``, ``page_size``. Bad values: **400** keyed by parameter.
     - ``GET /api/claims/{id}/``: one claim.
     - ``POST /api/claims/{id}/pull-request/`` ``{"url"}``: link a GitHub pull request to an
       active claim (the claimant or a maintainer); an open PR puts the task ``in_review``.

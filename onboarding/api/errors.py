@@ -178,5 +178,6 @@ ERROR_RESPONSES: dict[int, OpenApiResponse] = {
         404: "Not found.",
         409: "A rule refused the request (e.g. the task is already claimed).",
         429: "Too many writes; retry later.",
+        503: "The job broker is unreachable; the row says so and the work is retried (see the message).",
     }.items()
 }

@@ -88,7 +88,8 @@ class ScanViewSet(viewsets.mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
     - ``POST /api/scans/`` ``{"path", "label"?, "commit"?, "repository"?, "date"?}``:
       maintainers queue a scan of sources on the server; **202** with the ``pending`` scan,
       which a Celery worker runs (in-process without a broker). **400** when no
-      ``Python/bytecodes.c`` is at ``path``.
+      ``Python/bytecodes.c`` is at ``path``; **503** when the broker is unreachable (the scan
+      is then ``failed`` and says so; re-run it).
     - ``POST /api/scans/{id}/rerun/``: queue a failed scan, or one whose worker died, again
       (**202**); **409** for a scan that succeeded.
 
@@ -115,7 +116,7 @@ class ScanViewSet(viewsets.mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
 
     @extend_schema(
         request=ScanCreateSerializer,
-        responses={202: ScanSerializer, **{c: ERROR_RESPONSES[c] for c in (400, 401, 403, 429)}},
+        responses={202: ScanSerializer, **{c: ERROR_RESPONSES[c] for c in (400, 401, 403, 429, 503)}},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = ScanCreateSerializer(data=request.data)
@@ -127,7 +128,7 @@ class ScanViewSet(viewsets.mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
 
     @extend_schema(
         request=None,
-        responses={202: ScanSerializer, **{c: ERROR_RESPONSES[c] for c in (401, 403, 404, 409, 429)}},
+        responses={202: ScanSerializer, **{c: ERROR_RESPONSES[c] for c in (401, 403, 404, 409, 429, 503)}},
     )
     @action(detail=True, methods=["post"])
     def rerun(self, request: Request, pk: str) -> Response:

@@ -15,8 +15,8 @@ class ClaimEventInline(admin.TabularInline):
 
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
-    list_display = ["task", "contributor", "status", "claimed_at", "released_at", "pr_url"]
-    list_filter = ["status", "task__campaign"]
+    list_display = ["task", "contributor", "status", "claimed_at", "released_at", "pr_url", "flag"]
+    list_filter = ["status", "task__campaign", ("flag", admin.EmptyFieldListFilter)]
     search_fields = ["task__name", "contributor__github_handle"]
     list_select_related = ["task", "task__campaign", "contributor"]
     raw_id_fields = ["task", "contributor", "assigned_by", "released_by"]

@@ -106,7 +106,7 @@ class GitHubWebhookView(APIView):
                 },
             ),
             200: OpenApiResponse(description="A delivery already received: nothing changed."),
-            **{code: ERROR_RESPONSES[code] for code in (400, 401, 403)},
+            **{code: ERROR_RESPONSES[code] for code in (400, 401, 403, 503)},
         },
         auth=[],
     )

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.core.cache import cache
+from pytest_django import DjangoDbBlocker
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -14,11 +15,13 @@ from tests.onboarding.conftest import make_contributor, make_task, scan_label  #
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttles() -> Iterator[None]:
-    """Throttle counters live in the cache: each test starts with none."""
-    cache.clear()
+def _fresh_throttles(django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
+    """Throttle counters live in the cache (the database cache here): each test starts with none."""
+    with django_db_blocker.unblock():
+        cache.clear()
     yield
-    cache.clear()
+    with django_db_blocker.unblock():
+        cache.clear()
 
 
 @pytest.fixture

@@ -153,3 +153,35 @@ def test_a_webhook_with_the_broker_down_is_a_503_and_the_delivery_is_retried(
 
 
 Payload = Callable[..., dict[str, Any]]
+
+
+def test_a_claim_on_a_task_that_disappears_is_kept_flagged_and_returns_with_it(
+    cpython_dir: Path, make_contributor: Callable[..., Contributor], client: Client
+) -> None:
+    from analyzer.analysis import analyze
+    from analyzer.campaigns import run_all
+
+    scan_run(path=cpython_dir / GOOD, label=GOOD, date=dt.date(2025, 8, 1))
+    later = {(slug, f.name) for slug, r in run_all(analyze(cpython_dir / "3.15a-2026-02")).items() for f in r.findings}
+    todo = Task.objects.filter(status=Task.Status.TODO).select_related("campaign").order_by("campaign__slug", "name")
+    # An open task whose op is gone from 3.15a-2026-02 (the optimizer campaign has some).
+    task = next(t for t in todo if (t.campaign.slug, t.name) not in later)
+    claim = claim_create(task=task, contributor=make_contributor("keeper"))
+
+    scan_run(path=cpython_dir / "3.15a-2026-02", label="3.15a-2026-02", date=dt.date(2026, 2, 1))
+
+    claim.refresh_from_db()
+    task.refresh_from_db()
+    assert (task.status, claim.status) == (Task.Status.RETIRED, Claim.Status.ACTIVE)
+    assert claim.flag.startswith("the task is gone from 3.15a-2026-02; a maintainer should decide")
+    assert list(claim.events.values_list("kind", flat=True)) == ["claimed", "flagged"]
+    listed = client.get("/api/claims/?flagged=true").json()["results"]
+    assert [(c["id"], c["flag"]) for c in listed] == [(claim.pk, claim.flag)]
+
+    # The op comes back upstream (the older sources presented as a newer snapshot).
+    scan_run(path=cpython_dir / GOOD, label="revert", date=dt.date(2026, 12, 1))
+
+    claim.refresh_from_db()
+    task.refresh_from_db()
+    assert (task.status, claim.status, claim.flag, claim.flagged_at) == ("claimed", "active", "", None)
+    assert client.get("/api/claims/?flagged=true").json()["results"] == []
