@@ -181,6 +181,17 @@ SCAN_JOB_STEP_DELAY = float(os.environ.get("SCAN_JOB_STEP_DELAY", "0"))
 #: Seconds scan_history waits for a Celery worker's analysis of one version before giving up.
 HISTORY_VERSION_TIMEOUT = float(os.environ.get("HISTORY_VERSION_TIMEOUT", "900"))
 
+# One cache shared by every worker process (throttle counts, page caching): Redis when REDIS_URL
+# is set or the Celery broker is Redis, else the database (its table is made by `migrate`, see
+# onboarding.api.apps). A per-process cache would let each gunicorn worker count alone.
+REDIS_URL = os.environ.get("REDIS_URL", "") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+
 # Claim expiry (DESIGN.md section 6): a reminder after this many days without activity on the
 # claim or its pull request, and expiry (the task is free again) after this many, once reminded.
 CLAIMS_REMIND_AFTER_DAYS = int(os.environ.get("CLAIMS_REMIND_AFTER_DAYS", "14"))
@@ -214,12 +225,18 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "onboarding.api.errors.exception_handler",
+    # How many proxies in front of the site append to X-Forwarded-For; throttles take the client
+    # address that many hops from the right. 0 (the default) ignores the header: without a proxy
+    # a client could send any X-Forwarded-For and be a new address on every request.
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
     # Writes only (reads are never throttled); each viewset names its scope.
     "DEFAULT_THROTTLE_CLASSES": ["onboarding.api.throttling.WriteScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "claims": os.environ.get("API_THROTTLE_CLAIMS", "30/min"),
         "scans": os.environ.get("API_THROTTLE_SCANS", "10/hour"),
         "tokens": os.environ.get("API_THROTTLE_TOKENS", "10/min"),
+        # Token requests naming one username, from any address (guessing one account's password).
+        "tokens_username": os.environ.get("API_THROTTLE_TOKENS_USERNAME", "10/min"),
         "benchmarks": os.environ.get("API_THROTTLE_BENCHMARKS", "30/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
