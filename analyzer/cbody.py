@@ -29,8 +29,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import accumulate, chain
+from operator import add
 
-from analyzer.lexer import IDENT, PUNCT, Token, body_tokens
+from analyzer.lexer import Token, body_token_parts, tokens_from_parts
 from analyzer.model import InstDef
 
 __all__ = [
@@ -56,23 +58,60 @@ ERROR_LABELS = frozenset({"error", "exception_unwind"})
 #: C words that look like calls.
 _NOT_CALLS = frozenset({"if", "for", "while", "switch", "return", "sizeof", "defined", "else", "do"})
 _OPEN = {"(": ")", "[": "]", "{": "}"}
+_BRACKETS = frozenset("()[]{}")
+_INDEXED = _BRACKETS | {"=", "#"}
+#: First characters of identifier tokens (`analyzer.lexer`: ASCII letters and ``_``). A
+#: token's kind follows from its first character, and brackets, ``;``, ``=``, ``,`` and ``#``
+#: can only be punctuation, so the queries below compare texts and never build `Token` s.
+_IDENT_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 
 
-@dataclass(frozen=True, slots=True)
 class Call:
     """``name(arg, ...)`` at ``line``: ``args`` are each argument's text (tokens joined by a
-    space only where the source had one); ``start``/``end`` index the name and the ``)``."""
+    space only where the source had one); ``start``/``end`` index the name and the ``)``.
 
-    name: str
-    line: int
-    args: tuple[str, ...]
-    start: int
-    end: int
+    ``args`` is read from the tokens on first use: most calls are only asked for their name.
+    """
+
+    __slots__ = ("_args", "_body", "end", "line", "name", "start")
+
+    def __init__(self, name: str, line: int, start: int, end: int, body: Body) -> None:
+        self.name = name
+        self.line = line
+        self.start = start
+        self.end = end
+        self._body = body
+        self._args: tuple[str, ...] | None = None
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        """Each argument's text, in order (``()`` for a call without arguments)."""
+        if self._args is None:
+            self._args = self._body._arguments(self.start, self.end)
+        return self._args
 
     @property
     def first(self) -> str:
         """The first argument's text, or ``""`` for a call without arguments."""
-        return self.args[0] if self.args else ""
+        args = self.args
+        return args[0] if args else ""
+
+    def __repr__(self) -> str:
+        return f"Call(name={self.name!r}, line={self.line}, args={self.args!r}, start={self.start}, end={self.end})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Call):
+            return NotImplemented
+        return (self.name, self.line, self.args, self.start, self.end) == (
+            other.name,
+            other.line,
+            other.args,
+            other.start,
+            other.end,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.line, self.start, self.end))
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,24 +125,51 @@ class Assignment:
 
 
 class Body:
-    """The tokens of ``uop``'s body (between its braces) and the queries over them."""
+    """The tokens of ``uop``'s body (between its braces) and the queries over them.
+
+    The body is split once (`analyzer.lexer.body_token_parts`) into ``texts`` (each token's
+    text) and ``gaps`` (the white space and comments before each); offsets, lines, `Token` s
+    and each index a query needs are derived from them on first use and kept.
+    """
 
     def __init__(self, uop: InstDef) -> None:
         self.uop = uop
         self.code = uop.code
-        self.tokens: list[Token] = body_tokens(uop.code)
-        self._lines = self.code.split("\n")
-        starts = [0]
-        for text in self._lines[:-1]:
-            starts.append(starts[-1] + len(text) + 1)
-        self._line_starts = starts
+        self.gaps, self.texts = body_token_parts(uop.code)
+
+    @cached_property
+    def tokens(self) -> list[Token]:
+        """Every token, as `analyzer.lexer.body_tokens` gives them."""
+        return tokens_from_parts(self.gaps, self.texts)
 
     # -- positions -------------------------------------------------------------------
 
+    @cached_property
+    def _newline_gaps(self) -> tuple[list[int], list[int]]:
+        """The tokens a line break precedes, in order, and the running count of line breaks
+        up to and including each one's gap (what `line_of` bisects)."""
+        gaps = self.gaps
+        where = [i for i, gap in enumerate(gaps) if "\n" in gap]
+        if "\\\n" in self.code:
+            # A line continuation may sit inside a string token: count every token's text too.
+            texts = self.texts
+            where = [i for i in range(len(gaps)) if "\n" in gaps[i] or (i and "\n" in texts[i - 1])]
+            counts = [gaps[i].count("\n") + (texts[i - 1].count("\n") if i else 0) for i in where]
+        else:
+            counts = [gaps[i].count("\n") for i in where]
+        return where, list(accumulate(counts))
+
     def line_of(self, index: int) -> int:
         """The source line of token ``index``."""
-        # The last line start at or before the token's offset.
-        return self.uop.body_line + bisect_right(self._line_starts, self.tokens[index].offset) - 1
+        if index < 0:
+            index += len(self.texts)
+        where, total = self._newline_gaps
+        k = bisect_right(where, index)
+        return self.uop.body_line + (total[k - 1] if k else 0)
+
+    @cached_property
+    def _lines(self) -> list[str]:
+        return self.code.split("\n")
 
     def line_text(self, line: int) -> str:
         """The text of source ``line`` (a line of this body), stripped."""
@@ -112,29 +178,50 @@ class Body:
     def text(self, start: int, end: int) -> str:
         """Source text of tokens ``start`` to ``end`` (inclusive), comments dropped, white space
         between tokens kept as one space."""
+        texts = self.texts
+        if 0 <= start <= end and start < len(texts):
+            stop = end + 1
+            spaces = [" " if gap else "" for gap in self.gaps[start + 1 : stop]]
+            return texts[start] + "".join(map(add, spaces, texts[start + 1 : stop]))
         out: list[str] = []
         append = out.append
-        after = -1  # offset just past the previous token taken
-        for _kind, text, offset in self.tokens[start : end + 1]:
-            if out and offset > after:
+        gaps = self.gaps
+        for i in range(*slice(start, end + 1).indices(len(texts))):
+            if out and gaps[i]:
                 append(" ")
-            append(text)
-            after = offset + len(text)
+            append(texts[i])
         return "".join(out)
+
+    @cached_property
+    def _index(self) -> dict[str, list[int]]:
+        """Indices of the tokens ``(``, ``=``, ``{``, ``#`` and of every bracket (key ``""``)."""
+        index: dict[str, list[int]] = {"(": [], "=": [], "{": [], "#": []}
+        brackets: list[int] = []
+        index[""] = brackets
+        for i, text in enumerate(self.texts):
+            if text in _INDEXED:
+                if text in _BRACKETS:
+                    brackets.append(i)
+                if text in index:
+                    index[text].append(i)
+        return index
+
+    def _where(self, text: str) -> list[int]:
+        """Indices of the tokens whose text is ``text`` (one of those `_index` keeps), in order."""
+        return self._index[text]
 
     @cached_property
     def _match(self) -> dict[int, int]:
         """Index of each bracket -> index of its partner (unbalanced brackets are left out)."""
         match: dict[int, int] = {}
         stack: list[int] = []
-        toks = self.tokens
-        for i, (kind, text, _offset) in enumerate(toks):
-            if kind != PUNCT:
-                continue
+        texts = self.texts
+        for i in self._index[""]:
+            text = texts[i]
             if text in _OPEN:
                 stack.append(i)
-            elif text in (")", "]", "}"):
-                while stack and _OPEN[toks[stack[-1]].text] != text:
+            else:
+                while stack and _OPEN[texts[stack[-1]]] != text:
                     stack.pop()
                 if stack:
                     j = stack.pop()
@@ -144,14 +231,27 @@ class Body:
     @cached_property
     def _block_of(self) -> list[int]:
         """For each token, the index of the innermost ``{`` around it (-1 at the top level)."""
-        owner: list[int] = []
+        texts = self.texts
+        n = len(texts)
+        owner = [-1] * n
         stack: list[int] = []
-        for i, (kind, text, _offset) in enumerate(self.tokens):
-            if text == "}" and kind == PUNCT and stack:
-                stack.pop()
-            owner.append(stack[-1] if stack else -1)
-            if text == "{" and kind == PUNCT:
+        top, done = -1, 0  # the innermost open ``{``; tokens before ``done`` have their owner
+        for i in self._index[""]:
+            text = texts[i]
+            if text not in "{}":
+                continue
+            if text == "}":
+                owner[done:i] = [top] * (i - done)
+                if stack:
+                    stack.pop()
+                top = stack[-1] if stack else -1
+                owner[i] = top
+            else:
+                owner[done : i + 1] = [top] * (i + 1 - done)
                 stack.append(i)
+                top = i
+            done = i + 1
+        owner[done:n] = [top] * (n - done)
         return owner
 
     # -- calls -----------------------------------------------------------------------
@@ -160,44 +260,69 @@ class Body:
     def calls(self) -> tuple[Call, ...]:
         """Every ``name(...)`` in the body, in order (C keywords such as ``if`` excluded)."""
         found = []
-        toks = self.tokens
+        texts = self.texts
         match = self._match
-        for i in range(len(toks) - 1):
-            tok = toks[i]
-            if tok.kind != IDENT or toks[i + 1].text != "(" or tok.text in _NOT_CALLS:
+        line_of = self.line_of
+        for paren in self._where("("):
+            i = paren - 1
+            if i < 0:
                 continue
-            close = match.get(i + 1)
+            name = texts[i]
+            if name[0] not in _IDENT_START or name in _NOT_CALLS:
+                continue
+            close = match.get(paren)
             if close is None:
                 continue
-            args: list[str] = []
-            start = i + 2
-            j = start
-            while j < close:
-                t = toks[j]
-                if t.kind == PUNCT and t.text in _OPEN and j in match:
-                    j = match[j] + 1
-                    continue
-                if t.kind == PUNCT and t.text == ",":
-                    args.append(self.text(start, j - 1) if j > start else "")
-                    start = j + 1
-                j += 1
-            if close > start:
-                args.append(self.text(start, close - 1))
-            found.append(Call(tok.text, self.line_of(i), tuple(args), i, close))
+            found.append(Call(name, line_of(i), i, close, self))
         return tuple(found)
+
+    def _arguments(self, name_index: int, close: int) -> tuple[str, ...]:
+        """The arguments' texts of the call whose name is token ``name_index``."""
+        texts = self.texts
+        match = self._match
+        args: list[str] = []
+        start = name_index + 2
+        j = start
+        while j < close:
+            t = texts[j]
+            if t in _OPEN and j in match:
+                j = match[j] + 1
+                continue
+            if t == ",":
+                args.append(self.text(start, j - 1) if j > start else "")
+                start = j + 1
+            j += 1
+        if close > start:
+            args.append(self.text(start, close - 1))
+        return tuple(args)
+
+    @cached_property
+    def _calls_by_name(self) -> dict[str, list[Call]]:
+        by_name: dict[str, list[Call]] = {}
+        for call in self.calls:
+            by_name.setdefault(call.name, []).append(call)
+        return by_name
+
+    @cached_property
+    def _call_at(self) -> dict[int, Call]:
+        return {call.start: call for call in self.calls}
 
     def calls_to(self, *names: str) -> list[Call]:
         """The calls to any of ``names``, in order."""
-        wanted = set(names)
-        return [c for c in self.calls if c.name in wanted]
+        by_name = self._calls_by_name
+        found = [by_name[n] for n in set(names) if n in by_name]
+        if not found:
+            return []
+        if len(found) == 1:
+            return list(found[0])
+        return sorted(chain.from_iterable(found), key=lambda c: c.start)
 
     def escaping_calls(self, non_escaping: tuple[str, ...], dsl_words: frozenset[str]) -> tuple[str, ...]:
         """Names of calls that may run arbitrary Python code, sorted and unique: CPython API
         calls (``Py*``, ``_Py*``) and decrefs, except ``dsl_words`` and names starting with one
         of ``non_escaping``, and upper-case macros other than decrefs. Approximate."""
         names = set()
-        for call in self.calls:
-            name = call.name
+        for name in self._calls_by_name:
             if name in dsl_words or name.startswith(non_escaping) or (name.isupper() and "DECREF" not in name):
                 continue
             if name.startswith(("Py", "_Py")) or name in DECREF_CALLS or name in ("Py_SETREF", "Py_XSETREF"):
@@ -211,27 +336,28 @@ class Body:
         """``target = value;`` statements in order; ``target`` is the name just before ``=``
         (``_PyStackRef temp = callable;`` assigns ``temp``), ``value`` runs to the ``;``."""
         found = []
-        toks = self.tokens
-        for i, tok in enumerate(toks):
-            if tok.kind != PUNCT or tok.text != "=" or i == 0 or toks[i - 1].kind != IDENT:
+        texts = self.texts
+        n = len(texts)
+        line_of = self.line_of
+        for i in self._where("="):
+            if i == 0 or texts[i - 1][0] not in _IDENT_START:
                 continue
             end = i + 1
             depth = 0
-            while end < len(toks):
-                t = toks[end]
-                if t.kind == PUNCT:
-                    if t.text in _OPEN:
-                        depth += 1
-                    elif t.text in (")", "]", "}"):
-                        if depth == 0:
-                            break
-                        depth -= 1
-                    elif t.text == ";" and depth == 0:
+            while end < n:
+                t = texts[end]
+                if t in _OPEN:
+                    depth += 1
+                elif t in (")", "]", "}"):
+                    if depth == 0:
                         break
+                    depth -= 1
+                elif t == ";" and depth == 0:
+                    break
                 end += 1
-            if end >= len(toks) or toks[end].text != ";" or end == i + 1:
+            if end >= n or texts[end] != ";" or end == i + 1:
                 continue
-            found.append(Assignment(toks[i - 1].text, self.text(i + 1, end - 1), self.line_of(i), i))
+            found.append(Assignment(texts[i - 1], self.text(i + 1, end - 1), line_of(i), i))
         return tuple(found)
 
     def moves(self) -> list[tuple[str, str]]:
@@ -241,36 +367,42 @@ class Body:
     def statement_end(self, index: int) -> int:
         """Index of the ``;`` that ends the statement holding token ``index`` (brackets
         skipped), or the last token."""
-        toks = self.tokens
+        texts = self.texts
+        match = self._match
         i = index
-        while i < len(toks):
-            t = toks[i]
-            if t.kind == PUNCT and t.text in ("(", "[") and i in self._match:
-                i = self._match[i] + 1
+        while i < len(texts):
+            t = texts[i]
+            if t in ("(", "[") and i in match:
+                i = match[i] + 1
                 continue
-            if t.kind == PUNCT and t.text == ";":
+            if t == ";":
                 return i
             i += 1
-        return len(toks) - 1
+        return len(texts) - 1
 
     def names_in(self, start: int, end: int) -> set[str]:
         """The identifiers among tokens ``start`` to ``end`` (inclusive)."""
-        return {t.text for t in self.tokens[start : end + 1] if t.kind == IDENT}
+        return {t for t in self.texts[start : end + 1] if t[0] in _IDENT_START}
 
     # -- references --------------------------------------------------------------------
+
+    @cached_property
+    def _releases(self) -> tuple[tuple[Call, str], ...]:
+        texts = self.texts
+        found = []
+        for call in self.calls:
+            if call.name in _RELEASES and call.end > call.start + 2 and texts[call.start + 2][0] in _IDENT_START:
+                found.append((call, texts[call.start + 2]))
+        return tuple(found)
 
     def releases(self) -> list[tuple[Call, str]]:
         """``(call, name)`` for each ``PyStackRef_CLOSE``-family or ``Py_DECREF``-family call:
         ``name`` is the variable its first argument starts with (``args`` for ``args[0]``)."""
-        found = []
-        for call in self.calls:
-            if call.name in _RELEASES and call.end > call.start + 2 and self.tokens[call.start + 2].kind == IDENT:
-                found.append((call, self.tokens[call.start + 2].text))
-        return found
+        return list(self._releases)
 
     def releases_of(self, name: str) -> list[Call]:
         """The calls that release ``name``."""
-        return [c for c, target in self.releases() if target == name]
+        return [c for c, target in self._releases if target == name]
 
     def dead_marks(self) -> list[Call]:
         """``DEAD(x)`` and ``INPUTS_DEAD()``: the body says it no longer owns those references."""
@@ -295,46 +427,56 @@ class Body:
     def _statement_starts(self, block: int) -> list[int]:
         """Indices of the first token of each statement directly inside ``block`` (a ``{``
         index, or -1 for the top level)."""
-        toks = self.tokens
-        stop = self._match.get(block, len(toks)) if block >= 0 else len(toks)
+        cache = self._starts_cache
+        if block in cache:
+            return cache[block]
+        texts = self.texts
+        match = self._match
+        line_of = self.line_of
+        stop = match.get(block, len(texts)) if block >= 0 else len(texts)
         starts = []
         i = block + 1
         while i < stop:
             starts.append(i)
             while i < stop:
-                t = toks[i]
-                if t.kind == PUNCT and t.text in ("(", "[") and i in self._match:
-                    i = self._match[i] + 1
+                t = texts[i]
+                if t in ("(", "[") and i in match:
+                    i = match[i] + 1
                     continue
-                if t.kind == PUNCT and t.text == "{" and i in self._match:
-                    i = self._match[i] + 1
-                    if i < stop and toks[i].text == "else":
+                if t == "{" and i in match:
+                    i = match[i] + 1
+                    if i < stop and texts[i] == "else":
                         continue
                     break
-                if t.kind == PUNCT and t.text == ";":
+                if t == ";":
                     i += 1
                     break
-                if t.kind == PUNCT and t.text == "#":
+                if t == "#":
                     # A preprocessor line is a statement of its own.
-                    line = self.line_of(i)
-                    while i < stop and self.line_of(i) == line:
+                    line = line_of(i)
+                    while i < stop and line_of(i) == line:
                         i += 1
                     break
                 i += 1
+        cache[block] = starts
         return starts
+
+    @cached_property
+    def _starts_cache(self) -> dict[int, list[int]]:
+        return {}
 
     def is_error_exit(self, index: int) -> bool:
         """Whether the statement starting at token ``index`` always jumps to the error handler:
         ``ERROR_IF(1)``/``ERROR_IF(true)``, ``ERROR_NO_POP()``, ``goto error``,
         ``goto exception_unwind`` or ``JUMP_TO_LABEL(error)``."""
-        toks = self.tokens
-        tok = toks[index]
-        nxt = toks[index + 1].text if index + 1 < len(toks) else ""
-        if tok.text == "goto":
+        texts = self.texts
+        tok = texts[index]
+        nxt = texts[index + 1] if index + 1 < len(texts) else ""
+        if tok == "goto":
             return nxt in ERROR_LABELS
-        if tok.kind != IDENT or nxt != "(":
+        if tok[0] not in _IDENT_START or nxt != "(":
             return False
-        call = next((c for c in self.calls if c.start == index), None)
+        call = self._call_at.get(index)
         if call is None:
             return False
         if call.name == "ERROR_IF":
@@ -345,12 +487,12 @@ class Body:
 
     def error_exits(self) -> list[int]:
         """Lines of the statements that always jump to the error handler."""
-        return [self.line_of(i) for i in range(len(self.tokens)) if self._starts_statement(i) and self.is_error_exit(i)]
+        return [self.line_of(i) for i in sorted(self._all_starts) if self.is_error_exit(i)]
 
     @cached_property
     def _all_starts(self) -> frozenset[int]:
         starts: set[int] = set()
-        for block in {-1, *(i for i, t in enumerate(self.tokens) if t.text == "{" and t.kind == PUNCT)}:
+        for block in (-1, *self._where("{")):
             starts.update(self._statement_starts(block))
         return frozenset(starts)
 
@@ -364,14 +506,13 @@ class Body:
         block = self._block_of[index]
         if block < 0:
             return False
-        after = [s for s in self._statement_starts(block) if s > index]
-        return any(self.is_error_exit(s) for s in after)
+        return any(self.is_error_exit(s) for s in self._statement_starts(block) if s > index)
 
     def guarding_condition(self, index: int) -> str:
         """The condition of the ``if``/``while``/``for`` whose block holds token ``index``
         (``"err"`` for ``if (err) { ... }``), or ``""`` at the top level or in a bare block."""
         block = self._block_of[index]
-        if block <= 0 or self.tokens[block - 1].text != ")":
+        if block <= 0 or self.texts[block - 1] != ")":
             return ""
         open_paren = self._match.get(block - 1)
         if open_paren is None or open_paren == 0:
@@ -383,16 +524,15 @@ class Body:
     @cached_property
     def has_preprocessor_conditionals(self) -> bool:
         """Whether a ``#if``/``#ifdef``/``#ifndef`` line is in the body."""
-        toks = self.tokens
-        return any(
-            t.text == "#" and i + 1 < len(toks) and toks[i + 1].text in ("if", "ifdef", "ifndef")
-            for i, t in enumerate(toks)
-        )
+        texts = self.texts
+        if "#" not in texts:
+            return False
+        return any(i + 1 < len(texts) and texts[i + 1] in ("if", "ifdef", "ifndef") for i in self._where("#"))
 
     @cached_property
     def identifiers(self) -> frozenset[str]:
         """Every identifier in the body's code (comments and strings never count)."""
-        return frozenset(text for kind, text, _offset in self.tokens if kind == IDENT)
+        return frozenset(t for t in set(self.texts) if t[0] in _IDENT_START)
 
     def mentions(self, name: str) -> bool:
         """Whether the identifier ``name`` appears in the body's code."""

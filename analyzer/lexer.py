@@ -9,12 +9,14 @@ per C statement.
 from __future__ import annotations
 
 import re
+from itertools import accumulate, chain, repeat
+from operator import itemgetter
 from typing import NamedTuple
 
 from analyzer.errors import DSLSyntaxError
 from analyzer.source import Source
 
-__all__ = ["Lexer", "Token", "body_tokens", "find_body_end", "strip_comments"]
+__all__ = ["Lexer", "Token", "body_token_parts", "body_tokens", "find_body_end", "strip_comments", "tokens_from_parts"]
 
 # Token kinds.
 IDENT = "ident"
@@ -35,21 +37,29 @@ _TOKEN_RE = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 
-# `body_tokens`: white space, then the alternatives of `_TOKEN_RE` in the same order (so the
-# same text gives the same tokens), then any other character as a one-character punct.
-_BODY_TOKEN_RE = re.compile(
-    r"""[ \t\r\f\v\n]*+(?:(//[^\n]*|/\*.*?\*/)"""
-    r"""|([A-Za-z_][A-Za-z0-9_]*)"""
-    r"""|(0[xX][0-9a-fA-F]+|[0-9]+)"""
-    r"""|(--|>>|<<|&&|\|\||==|!=|<=|>=|->|[()\[\]{},;:+\-*/&|<>=!~^%?.\#])"""
-    r"""|("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')"""
-    r"""|(/\*|["'])"""
-    r"""|(.))""",
+# `body_token_parts`: white space and comments (possessive, so the end of a comment is never
+# given back as tokens), then one of the alternatives of `_TOKEN_RE` in the same order (so the
+# same text gives the same tokens), an unclosed quote, any other character as a one-character
+# punct, or the end of the text. Alternatives that start with different characters are
+# reordered (identifiers and one-character punctuation first) and ``-[->]?`` stands for
+# ``--|->|-``: the same tokens, fewer failed tries.
+_BODY_SPLIT_RE = re.compile(
+    r"""((?:[ \t\r\f\v\n]++|/(?:/[^\n]*+|\*.*?\*/))*+)("""
+    r"""[A-Za-z_][A-Za-z0-9_]*+"""
+    r"""|[()\[\]{},;:~^%?.\#+*/]"""
+    r"""|-[->]?|>[>=]?|<[<=]?|&&?|\|\|?|=?=|!=?"""
+    r"""|0[xX][0-9a-fA-F]++|[0-9]++"""
+    r"""|"(?:\\.|[^"\\\n])*+"|'(?:\\.|[^'\\\n])*+'"""
+    r"""|["']|.|\Z)""",
     re.DOTALL,
 )
-#: Token kind of each group of `_BODY_TOKEN_RE` (``None``: a comment, or an unclosed literal).
-_BODY_TOKEN_KINDS = (None, None, IDENT, NUMBER, PUNCT, STRING, None, PUNCT)
-_BODY_UNCLOSED = 6
+#: Token kind by first character (any other: ``punct``).
+_FIRST_CHAR_KIND = {
+    **dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_", IDENT),
+    **dict.fromkeys("0123456789", NUMBER),
+    '"': STRING,
+    "'": STRING,
+}
 
 # Inside a body only these matter for brace matching. Each match first skips, possessively,
 # every character that cannot start one (one C-level run, instead of trying each alternative
@@ -198,6 +208,33 @@ def find_body_end(lexer: Lexer, open_offset: int) -> int:
     raise lexer.error("unterminated body: no matching '}' for this '{'", open_offset)
 
 
+def body_token_parts(code: str) -> tuple[list[str], list[str]]:
+    """The tokens of a C body as two parallel lists: ``(gaps, texts)``.
+
+    ``texts[i]`` is token ``i``'s text, exactly as `body_tokens` gives it; ``gaps[i]`` is the
+    white space and comments just before it (``""`` when it touches the token before). The
+    text of the body is ``"".join(g + t for g, t in zip(gaps, texts, strict=True))`` plus whatever white
+    space or comment ends it (or, after an unclosed literal, the rest). Used by
+    `analyzer.cbody`, which reads offsets and lines from the gaps instead of from one match
+    object per token.
+    """
+    # One findall: every match is a possessive run of white space and comments, then one
+    # token (the header lexer's alternatives in its order, then any other character), or the
+    # end of the text; all in C, no match object per token.
+    pairs = _BODY_SPLIT_RE.findall(code)
+    while pairs and not pairs[-1][1]:
+        pairs.pop()  # the white space and comments at the end
+    if not pairs:
+        return [], []
+    gaps, texts = map(list, zip(*pairs, strict=True))
+    # An unclosed quote ends the tokens (`find_body_end` has already checked the body).
+    for quote in ('"', "'"):
+        if quote in texts:
+            del texts[texts.index(quote) :]
+    del gaps[len(texts) :]
+    return gaps, texts
+
+
 def body_tokens(code: str) -> list[Token]:
     """Every token of a C body (``InstDef.code``), offsets into ``code``; comments skipped.
 
@@ -206,22 +243,19 @@ def body_tokens(code: str) -> list[Token]:
     comment or literal ends the tokens, because `find_body_end` has already checked the
     body. Used by `analyzer.cbody`.
     """
-    # One finditer over the body: each match is optional white space, then exactly one of
-    # the header lexer's alternatives in its order (a comment, an identifier, ...), then
-    # the lenient cases; the group that matched gives the kind (`_BODY_TOKEN_KINDS`).
-    tokens: list[Token] = []
-    append = tokens.append
-    make = tuple.__new__  # Token(...) without NamedTuple's Python-level __new__
-    kinds = _BODY_TOKEN_KINDS
-    for m in _BODY_TOKEN_RE.finditer(code):
-        group = m.lastindex or 0
-        kind = kinds[group]
-        if kind is None:
-            if group == _BODY_UNCLOSED:
-                break
-            continue  # a comment
-        append(make(Token, (kind, m[group], m.start(group))))
-    return tokens
+    gaps, texts = body_token_parts(code)
+    return tokens_from_parts(gaps, texts)
+
+
+def tokens_from_parts(gaps: list[str], texts: list[str]) -> list[Token]:
+    """`Token` s from `body_token_parts`: kinds from each text's first character, offsets from
+    the running length of gaps and texts (all in C: ``map``, ``accumulate``)."""
+    if not texts:
+        return []
+    ends = list(accumulate(map(len, chain.from_iterable(zip(gaps, texts, strict=True)))))
+    offsets = ends[0::2]  # the end of each token's gap is the token's start
+    kinds = map(_FIRST_CHAR_KIND.get, map(itemgetter(0), texts), repeat(PUNCT))
+    return list(map(tuple.__new__, repeat(Token), zip(kinds, texts, offsets, strict=True)))
 
 
 _COMMENT_OR_STRING_RE = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"", re.DOTALL)

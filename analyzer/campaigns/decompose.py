@@ -39,7 +39,6 @@ from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph
 from analyzer.campaigns.memo import per_analysis
 from analyzer.cbody import body_of
-from analyzer.lexer import IDENT
 from analyzer.model import InstDef
 
 if TYPE_CHECKING:
@@ -105,17 +104,17 @@ def _statements(uop: InstDef) -> list[str] | None:
     if "{" in inner or "}" in inner or "#" in inner or inner.count(";") > MAX_STATEMENTS:
         return None
     body = body_of(uop)
-    tokens = body.tokens
-    first, last = 0, len(tokens) - 1
-    if tokens and tokens[0].text == "{" and tokens[-1].text == "}":
-        first, last = 1, len(tokens) - 2
+    texts = body.texts  # token texts: a control word can only be an identifier token
+    first, last = 0, len(texts) - 1
+    if texts and texts[0] == "{" and texts[-1] == "}":
+        first, last = 1, len(texts) - 2
     statements: list[str] = []
     start = first
     for i in range(first, last + 1):
-        tok = tokens[i]
-        if tok.kind == IDENT and tok.text in _CONTROL_WORDS:
+        text = texts[i]
+        if text in _CONTROL_WORDS:
             return None
-        if tok.text == ";":
+        if text == ";":
             if i > start:
                 statements.append(body.text(start, i - 1))
             start = i + 1
