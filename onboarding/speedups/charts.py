@@ -14,12 +14,12 @@ from pygal.style import Style
 # pyperf's own formatting of a value in its unit ("3.82 ms"), for the axis and the tooltips.
 from pyperf._formatter import format_value
 
-from onboarding.speedups.measures import format_publisher
+from onboarding.speedups.measures import format_publisher, format_speedup, noise_interval
 from onboarding.speedups.models import BenchmarkResult, ChangeEvent
-from onboarding.speedups.selectors import MergedConversion, SpeedupSeries
+from onboarding.speedups.selectors import Comparison, MergedConversion, SpeedupSeries
 from onboarding.speedups.trends import PEP836_TARGETS, ROLLING_NIGHTS, Regression, nights_by_machine
 
-__all__ = ["TARGETS", "benchmark_means_svg", "speedup_chart_svg"]
+__all__ = ["TARGETS", "benchmark_means_svg", "comparison_ratios_svg", "speedup_chart_svg"]
 
 #: The speedups the JIT work aims at (PEP 836), drawn as horizontal lines: (ratio, label, source).
 TARGETS = tuple((ratio, label) for ratio, label, _source in PEP836_TARGETS)
@@ -166,7 +166,7 @@ def _plottable(value: float) -> bool:
     return math.isfinite(value) and abs(value) < _PLOTTABLE
 
 
-def _render(chart: pygal.DateTimeLine) -> str:
+def _render(chart: pygal.graph.graph.Graph) -> str:
     """The chart as responsive SVG, or ``""`` when values defeat pygal's arithmetic (the tables still show them)."""
     try:
         return _responsive(str(chart.render(is_unicode=True)))
@@ -212,6 +212,68 @@ def benchmark_means_svg(history: Sequence[BenchmarkResult], *, title: str) -> st
     return _render(chart)
 
 
+#: Bar colours of the comparison chart: significantly faster, significantly slower, within the noise.
+RATIO_COLOURS = {"faster": "#2e7d32", "slower": "#c0392b", "within_noise": "#9e9e9e"}
+#: Height of the comparison chart per benchmark and for its title and axis, in SVG units.
+_ROW_HEIGHT = 22
+_FRAME_HEIGHT = 110
+
+
+def comparison_ratios_svg(comparison: Comparison, *, title: str) -> str:
+    """One horizontal bar per benchmark from the 1.00 line to its ratio, with its 95 % noise whisker.
+
+    The ratio is `BenchmarkComparison.ratio` (baseline mean ÷ candidate mean, above 1 = the
+    candidate is faster), sorted so that the fastest benchmark is on top; the whisker is
+    `measures.noise_interval` of the ratio (± `measures.NOISE_Z` standard errors of its
+    logarithm, from the spread of the per-process means). A benchmark whose noise is unknown (one
+    value per side) has no whisker. Bars are coloured by pyperf's t-test (`RATIO_COLOURS`). The
+    SVG has a viewBox and no fixed size, so it scales to its container (site.css gives
+    ``.chart svg`` width 100 %). Returns ``""`` without benchmarks.
+    """
+    benches = sorted(
+        (bench for bench in comparison.benchmarks if _plottable(bench.ratio) and bench.ratio > 0),
+        key=lambda bench: (bench.ratio, bench.name),
+    )
+    if not benches:
+        return ""
+    values: list[dict[str, Any]] = []
+    ends = [1.0]
+    for bench in benches:
+        low, high = noise_interval(bench.ratio, bench.log_stderr)
+        verdict = "within_noise" if not bench.significant else "faster" if bench.ratio > 1 else "slower"
+        value: dict[str, Any] = {
+            "value": bench.ratio,
+            "color": RATIO_COLOURS[verdict],
+            "label": f"{format_speedup(bench.ratio)}{'' if bench.significant else ', not significant'}",
+        }
+        if _plottable(low) and _plottable(high) and low > 0:
+            value["ci"] = {"low": low, "high": high}
+            value["label"] += f"; 95% noise {low:.3f}–{high:.3f}"
+            ends += [low, high]
+        values.append(value)
+        ends.append(bench.ratio)
+    margin = max(_MARGIN, (max(ends) - min(ends)) * 0.05)
+    chart = pygal.HorizontalBar(
+        title=title,
+        x_title="baseline ÷ candidate (above 1 = faster); whisker: 95% noise",
+        # The 1.00 line ("no change") solid and dark, the other guides light.
+        style=_style(list(RATIO_COLOURS.values()), major_guide_stroke_color="#444", major_guide_stroke_dasharray="0"),
+        js=[],
+        disable_xml_declaration=True,
+        width=800,
+        height=_FRAME_HEIGHT + _ROW_HEIGHT * len(benches),
+        show_legend=False,
+        zero=1,  # bars start at "no change", so faster and slower grow in opposite directions
+        range=(max(0.0, min(ends) - margin), max(ends) + margin),
+        y_labels_major=[1.0],
+        value_formatter=lambda ratio: f"{ratio:.3f}",
+        truncate_label=-1,
+        x_labels=[bench.name for bench in benches],
+    )
+    chart.add("ratio", values)
+    return _render(chart)
+
+
 def _date_time_line(*, title: str, y_title: str, colours: Sequence[str], **config: Any) -> pygal.DateTimeLine:
     """The house chart over dates: inline SVG without scripts, legend below, dates as ``YYYY-MM-DD``."""
     config.setdefault("height", 360)
@@ -232,7 +294,7 @@ def _date_time_line(*, title: str, y_title: str, colours: Sequence[str], **confi
     )
 
 
-def _style(machine_colours: Sequence[str]) -> Style:
+def _style(machine_colours: Sequence[str], **overrides: Any) -> Style:
     return Style(
         background="transparent",
         plot_background="transparent",
@@ -241,10 +303,10 @@ def _style(machine_colours: Sequence[str]) -> Style:
         foreground_subtle="#666",
         colors=tuple(machine_colours),
         guide_stroke_color="#e4e4e8",
-        major_guide_stroke_color="#e4e4e8",
         font_family="system-ui, sans-serif",
         label_font_size=12,
         major_label_font_size=12,
         legend_font_size=13,
         title_font_size=15,
+        **{"major_guide_stroke_color": "#e4e4e8", **overrides},
     )

@@ -27,6 +27,9 @@ class BenchmarkFileInvalid(SpeedupError):
 class RunsNotComparable(SpeedupError):
     """The runs differ in what a fair comparison must hold equal; ``extra["reasons"]`` lists how.
 
+    ``extra["lead"]`` and ``extra["advice"]`` are the message's sentences before and after the
+    reasons, so that a page can list the reasons once instead of repeating the message.
+
     Comparing them anyway needs ``force=True``, and the result is then labelled as forced.
     """
 

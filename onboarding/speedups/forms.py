@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from onboarding.speedups.models import BenchmarkRun
 from onboarding.speedups.pyperf_files import MAX_CONTENT_BYTES
+from onboarding.speedups.selectors import RUN_ORDER
 
 #: The largest upload accepted; real pyperformance result files are a few MB (decompressed, the same bound).
 MAX_UPLOAD_BYTES = MAX_CONTENT_BYTES
@@ -36,8 +37,8 @@ class RunUploadForm(forms.Form):
 
 
 class ComparisonForm(forms.Form):
-    baseline = forms.ModelChoiceField(queryset=BenchmarkRun.objects.all(), label="Baseline run")
-    candidate = forms.ModelChoiceField(queryset=BenchmarkRun.objects.all(), label="Candidate run")
+    baseline = forms.ModelChoiceField(queryset=BenchmarkRun.objects.order_by(*RUN_ORDER), label="Baseline run")
+    candidate = forms.ModelChoiceField(queryset=BenchmarkRun.objects.order_by(*RUN_ORDER), label="Candidate run")
     force = forms.BooleanField(
         label="Compare even if machine, compiler or benchmark definitions differ", required=False
     )

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pyperf
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from onboarding.claims.models import PullRequest
 from onboarding.speedups.errors import NothingToCompare, RunsNotComparable
@@ -33,6 +33,7 @@ from onboarding.speedups.models import BenchmarkResult, BenchmarkRun, Comparison
 
 __all__ = [
     "COMPARABILITY_FIELDS",
+    "RUN_ORDER",
     "Comparison",
     "MergedConversion",
     "SpeedupPoint",
@@ -165,9 +166,14 @@ class MergedConversion:
         return f"{self.pull_request}{title}"
 
 
+#: The order runs are listed and offered in: newest commit first, runs without a commit date last
+#: (then newest import first).
+RUN_ORDER = (F("commit_date").desc(nulls_last=True), "-imported_at", "-pk")
+
+
 def benchmark_run_list(*, machine: str = "", build: str = "") -> QuerySet[BenchmarkRun]:
-    """Runs, newest import first, each with ``benchmark_count``; optionally of one machine or build."""
-    runs = BenchmarkRun.objects.annotate(benchmark_count=Count("results"))
+    """Runs in `RUN_ORDER`, each with ``benchmark_count``; optionally of one machine or build."""
+    runs = BenchmarkRun.objects.annotate(benchmark_count=Count("results")).order_by(*RUN_ORDER)
     if machine:
         runs = runs.filter(machine=machine)
     if build:
@@ -210,18 +216,22 @@ def comparison_get(
     """Compare ``candidate`` against ``baseline`` over their common benchmarks (or only ``names``).
 
     Raises `RunsNotComparable` when `comparison_mismatches` finds a difference and ``force`` is
-    False, and `NothingToCompare` for the same run twice or no benchmark in common.
+    False (``extra``: ``reasons``, the list; ``lead`` and ``advice``, the message's sentences
+    around it), and `NothingToCompare` for the same run twice or no benchmark in common.
     """
     if baseline.pk == candidate.pk:
         raise NothingToCompare(f"Run {baseline.pk} against itself says nothing; pick two different runs.")
     mismatches = comparison_mismatches(baseline=baseline, candidate=candidate)
     if mismatches and not force:
+        lead = f"Run {candidate.pk} cannot be compared fairly with run {baseline.pk}"
+        advice = (
+            "A comparison across these differences measures them, not the build; force it only "
+            "knowingly, and it will be labelled as forced."
+        )
+        # One line for the API and the shell; the parts apart for a page that lists the reasons once.
         raise RunsNotComparable(
-            f"Run {candidate.pk} cannot be compared fairly with run {baseline.pk}: "
-            + "; ".join(mismatches)
-            + ". A comparison across these differences measures them, not the build; force it only "
-            "knowingly, and it will be labelled as forced.",
-            extra={"reasons": mismatches},
+            f"{lead}: {'; '.join(mismatches)}. {advice}",
+            extra={"reasons": mismatches, "lead": lead, "advice": advice},
         )
     selection = ",".join(sorted(names))[:300]
     record = ComparisonRecord.objects.filter(

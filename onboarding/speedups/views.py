@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from onboarding.speedups.charts import benchmark_means_svg, speedup_chart_svg
+from onboarding.speedups.charts import RATIO_COLOURS, benchmark_means_svg, comparison_ratios_svg, speedup_chart_svg
 from onboarding.speedups.errors import BenchmarkFileInvalid, NothingToCompare, RunsNotComparable
 from onboarding.speedups.forms import ComparisonForm, RunUploadForm, SeriesForm, WindowForm
 from onboarding.speedups.measures import RATIO_CONVENTION
@@ -164,6 +164,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def comparison_pick(request: HttpRequest) -> HttpResponse:
+    if not request.GET:  # nothing picked yet: the picker, without errors for fields nobody has filled in
+        return _run_list_page(request, RunUploadForm())
     form = ComparisonForm(request.GET)
     if not form.is_valid():
         return _run_list_page(request, RunUploadForm(), comparison_form=form, status=400)
@@ -187,12 +189,18 @@ def comparison_detail(request: HttpRequest, baseline: int, candidate: int) -> Ht
         context["comparison"] = comparison_get(baseline=runs[baseline], candidate=runs[candidate], force=force)
     except RunsNotComparable as exc:
         context.update(
-            refusal=exc.message, reasons=exc.extra["reasons"], force_url=_comparison_url(baseline, candidate, True)
+            refusal=exc.extra["lead"],
+            reasons=exc.extra["reasons"],
+            advice=exc.extra["advice"],
+            force_url=_comparison_url(baseline, candidate, True),
         )
         return render(request, "speedups/comparison.html", context, status=409)
     except NothingToCompare as exc:
         context["refusal"] = exc.message
         return render(request, "speedups/comparison.html", context, status=400)
+    title = f"Run {candidate} against run {baseline}: ratio per benchmark"
+    context["chart"] = comparison_ratios_svg(context["comparison"], title=title)  # type: ignore[arg-type]
+    context["chart_colours"] = RATIO_COLOURS
     return render(request, "speedups/comparison.html", context)
 
 

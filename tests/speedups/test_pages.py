@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import html
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -14,8 +16,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from onboarding.speedups.measures import noise_interval
 from onboarding.speedups.models import BenchmarkRun
-from tests.speedups.conftest import FC_310_REFERENCE, FC_20221119, JIT_JIT, MULT_LIST_36, MULT_LIST_38
+from onboarding.speedups.selectors import comparison_get, comparison_mismatches
+from tests.speedups.conftest import (
+    FC_310_REFERENCE,
+    FC_20221112,
+    FC_20221119,
+    JIT_JIT,
+    MULT_LIST_36,
+    MULT_LIST_38,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +100,34 @@ class TestRunsAndUpload:
         assert "20260811-0edaa75-jit-gcc-x86_64.json" in page and "20260811-0edaa75-default-gcc-x86_64.json" in page
         assert "<code>0edaa75</code>" in page
         assert "Sign in</a> to import files" in page
+
+    def test_run_list_is_newest_commit_first_and_runs_without_a_commit_date_last(
+        self, client: Client, import_file: Callable[..., BenchmarkRun]
+    ) -> None:
+        # Imported in an order that is neither the commit order nor its reverse.
+        undated = import_file(MULT_LIST_36)
+        middle, oldest, newest = import_file(FC_20221112), import_file(FC_310_REFERENCE), import_file(FC_20221119)
+        assert undated.commit_date is None
+
+        page = text(client.get(reverse("speedups:runs")))
+
+        body = page[page.index('<h2 id="runs">') :]
+        body = body[body.index("<tbody>") : body.index("</tbody>")]
+        rows = [re.findall(r"<td>(.*?)</td>", row, re.S) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+        assert [re.sub(r"<[^>]+>", "", cells[0]) for cells in rows] == [
+            str(run.pk) for run in (newest, middle, oldest, undated)
+        ]
+        assert [cells[4] for cells in rows] == ["2022-11-19", "2022-11-12", "2022-03-23", "–"]  # Commit date
+
+    def test_the_run_picker_offers_runs_newest_commit_first(
+        self, client: Client, import_file: Callable[..., BenchmarkRun]
+    ) -> None:
+        oldest, newest = import_file(FC_310_REFERENCE), import_file(FC_20221119)
+
+        page = text(client.get(reverse("speedups:runs")))
+
+        picker = page[page.index('name="baseline"') :]
+        assert picker.index(f'value="{newest.pk}"') < picker.index(f'value="{oldest.pk}"')
 
     def test_upload_imports_the_file_and_shows_the_run(self, signed_in: Client, benchmarks_dir: Path) -> None:
         upload = SimpleUploadedFile("jit.json", (benchmarks_dir / JIT_JIT).read_bytes())
@@ -188,8 +227,39 @@ class TestComparisonPage:
             r"<td>1.334</td>\s*<td>1.33x faster</td>",
             page,
         )
-        assert page.count("not significant") == 2
+        table = page[page.index('<table class="data comparison">') : page.index("</table>")]
+        assert table.count("not significant") == 2
         assert "forced comparison" not in page.lower()
+
+    def test_shows_a_chart_of_the_ratios_with_their_noise_sorted_by_ratio(
+        self, client: Client, jit_pair: tuple[BenchmarkRun, BenchmarkRun]
+    ) -> None:
+        default, jit = jit_pair
+        comparison = comparison_get(baseline=default, candidate=jit)
+
+        page = text(client.get(reverse("speedups:compare", args=[default.pk, jit.pk])))
+
+        figure = re.search(r'<figure class="chart comparison-chart">(.*?)</figure>', page, re.S)
+        assert figure is not None
+        svg = figure.group(1)
+        # Scales to the column (site.css: .chart svg { width: 100% }): a viewBox, no fixed size.
+        tag = svg[: svg.index(">")]
+        assert 'viewBox="0 0 800 ' in tag and " width=" not in tag and " height=" not in tag
+        assert not re.search(r'(href|src)="(https?:)?//', svg)  # nothing loaded from elsewhere
+        # One bar per benchmark, labelled on the axis from the lowest ratio up (pygal draws upwards).
+        names = [bench.name for bench in sorted(comparison.benchmarks, key=lambda bench: (bench.ratio, bench.name))]
+        axis = re.search(r'<g class="axis y[^"]*">(.*?)</g>\s*<g class="axis x', svg, re.S)
+        assert axis is not None
+        assert re.findall(r"<text[^>]*>([^<]+)</text>", axis.group(1)) == names
+        assert svg.count('class="rect reactive tooltip-trigger"') == len(names)
+        # A whisker per benchmark whose noise is known: the interval of the table's ratio.
+        with_noise = [bench for bench in comparison.benchmarks if math.isfinite(bench.log_stderr)]
+        assert with_noise and svg.count('class="ci"') == len(with_noise)
+        richards = next(bench for bench in comparison.benchmarks if bench.name == "richards")
+        low, high = noise_interval(richards.ratio, richards.log_stderr)
+        assert f"1.33x faster; 95% noise {low:.3f}–{high:.3f}" in svg
+        # The 1.00 line, where the bars start, is the one major guide.
+        assert re.findall(r'class="major guide line" />\s*<text[^>]*>([^<]+)</text>', svg) == ["1.000"]
 
     def test_the_pick_form_redirects_to_the_comparison(
         self, client: Client, jit_pair: tuple[BenchmarkRun, BenchmarkRun]
@@ -200,6 +270,23 @@ class TestComparisonPage:
 
         assert response.status_code == 302
         assert response["Location"] == reverse("speedups:compare", args=[default.pk, jit.pk])
+
+    def test_the_picker_without_a_choice_yet_shows_no_errors(
+        self, client: Client, jit_pair: tuple[BenchmarkRun, BenchmarkRun]
+    ) -> None:
+        response = client.get(reverse("speedups:compare-pick"))
+
+        assert response.status_code == 200
+        assert 'name="baseline"' in text(response) and 'name="candidate"' in text(response)
+        assert "This field is required." not in text(response)
+
+    def test_the_picker_with_one_run_missing_says_what_is_missing(
+        self, client: Client, jit_pair: tuple[BenchmarkRun, BenchmarkRun]
+    ) -> None:
+        response = client.get(reverse("speedups:compare-pick"), {"baseline": jit_pair[0].pk})
+
+        assert response.status_code == 400
+        assert text(response).count("This field is required.") == 1
 
     def test_the_pick_form_refuses_the_same_run_twice(
         self, client: Client, jit_pair: tuple[BenchmarkRun, BenchmarkRun]
@@ -224,6 +311,19 @@ class TestComparisonPage:
         assert "benchmark definitions (bench_runner&#x27;s benchmark_hash) differs" in page
         assert f'href="{reverse("speedups:compare", args=[reference.pk, recent.pk])}?force=1"' in page
         assert '<table class="data comparison">' not in page
+        assert "<svg" not in page
+
+    def test_the_refusal_says_each_reason_once(self, client: Client, import_file: Callable[..., BenchmarkRun]) -> None:
+        reference, recent = import_file(FC_310_REFERENCE), import_file(FC_20221119)
+        reasons = comparison_mismatches(baseline=reference, candidate=recent)
+        assert reasons, "the fixture runs differ"
+
+        page = html.unescape(text(client.get(reverse("speedups:compare", args=[reference.pk, recent.pk]))))
+
+        for reason in reasons:
+            assert page.count(reason) == 1, reason
+        assert page.count("force it only knowingly") == 1
+        assert f"Run {recent.pk} cannot be compared fairly with run {reference.pk}:" in page
 
     def test_a_forced_comparison_is_labelled(self, client: Client, import_file: Callable[..., BenchmarkRun]) -> None:
         reference, recent = import_file(FC_310_REFERENCE), import_file(FC_20221119)
