@@ -11,13 +11,13 @@ from typing import Any
 import pygal
 from pygal.style import Style
 
-# pyperf's own formatting of a value in its unit ("3.82 ms"), for the axis and the tooltips.
-from pyperf._formatter import format_value
-
 from onboarding.speedups.measures import format_publisher, format_speedup, noise_interval
 from onboarding.speedups.models import BenchmarkResult, ChangeEvent
 from onboarding.speedups.selectors import Comparison, MergedConversion, SpeedupSeries
 from onboarding.speedups.trends import PEP836_TARGETS, ROLLING_NIGHTS, Regression, nights_by_machine
+
+# pyperf's formatting of a value in its unit ("3.82 ms"), for the axis and the tooltips.
+from onboarding.speedups.units import format_value
 
 __all__ = ["TARGETS", "benchmark_means_svg", "comparison_ratios_svg", "speedup_chart_svg"]
 
@@ -197,7 +197,7 @@ def benchmark_means_svg(history: Sequence[BenchmarkResult], *, title: str) -> st
         title=title,
         y_title=f"mean ({unit}; lower is faster)",
         colours=_MACHINE_COLOURS,
-        value_formatter=lambda value: str(format_value(unit, value)),
+        value_formatter=lambda value: format_value(unit, value),
         include_x_axis=True,
     )
     for label, results in lines.items():

@@ -1,4 +1,8 @@
-"""The statistics of a comparison, done by pyperf itself: ratios of means, significance, geometric mean, noise.
+"""The statistics of a comparison, as pyperf does them: ratios of means, significance, geometric mean, noise.
+
+Means and standard deviations come from ``pyperf.Benchmark``; the t-test is pyperf's, vendored in
+`onboarding.speedups.significance`; the geometric mean is ``statistics.geometric_mean`` (the very
+function pyperf's own delegates to).
 
 One convention everywhere (`RATIO_CONVENTION`): a ratio is baseline mean / candidate mean, so
 above 1 the candidate is faster. ``pyperf compare_to REF NEW`` prints the inverse (NEW / REF,
@@ -14,13 +18,9 @@ from dataclasses import dataclass
 
 import pyperf
 
-# The exact function ``pyperf compare_to`` uses to decide whether a benchmark's difference is
-# significant (pyperf/_compare.py: Student's two-sample t-test at 95 %, via
-# pyperf._utils.is_significant, with its guards for one-value samples). It is private to pyperf,
-# so tests pin our verdicts to the CLI's output on real files.
-from pyperf._compare import is_significant_benchs
-from pyperf._utils import geometric_mean as _pyperf_geometric_mean
-from pyperf._utils import is_significant as _pyperf_is_significant
+# pyperf's t-test (``pyperf compare_to`` and bench_runner decide significance with it), vendored
+# with its source named because pyperf keeps it private; tests pin it to pyperf's own function.
+from onboarding.speedups.significance import is_significant, is_significant_benchmarks
 
 __all__ = [
     "NOISE_Z",
@@ -84,7 +84,7 @@ def pyperf_benchmark(*, name: str, unit: str, values: Sequence[Sequence[float]])
 
 def benchmark_compare(*, baseline: pyperf.Benchmark, candidate: pyperf.Benchmark) -> BenchmarkComparison:
     """Compare one benchmark as ``pyperf compare_to BASELINE CANDIDATE`` does, in the site's ratio."""
-    significant, t_score = is_significant_benchs(baseline, candidate)
+    significant, t_score = is_significant_benchmarks(baseline, candidate)
     return BenchmarkComparison(
         name=baseline.get_name(),
         unit=baseline.get_unit(),
@@ -102,8 +102,13 @@ def benchmark_compare(*, baseline: pyperf.Benchmark, candidate: pyperf.Benchmark
 
 
 def geometric_mean(ratios: Iterable[float]) -> float:
-    """pyperf's geometric mean (the one ``compare_to`` prints). Raises ValueError when empty."""
-    return float(_pyperf_geometric_mean(ratios))
+    """Geometric mean of positive ratios, the one ``pyperf compare_to`` prints.
+
+    pyperf's (``pyperf/_utils.py``, private) is ``statistics.geometric_mean`` over the values as
+    floats; so is this. Raises ValueError (``statistics.StatisticsError``) when empty or when a
+    ratio is not positive.
+    """
+    return statistics.geometric_mean([float(ratio) for ratio in ratios])
 
 
 def geometric_mean_log_stderr(log_stderrs: Sequence[float]) -> float:
@@ -186,7 +191,8 @@ def publisher_compare(
     when both runs have the *same number* of values (pyperf's t-score needs equal samples):
 
     1. with more than 3 values a side, pyperf's two-sample t-test at 95 %
-       (``pyperf._utils.is_significant``, the very function bench_runner calls); not
+       (pyperf's ``is_significant``, the very function bench_runner calls, vendored in
+       `onboarding.speedups.significance`); not
        significant -> the benchmark counts as 1.00;
     2. significant -> drop each side's values further than 2 population standard deviations
        from its mean, then the ratio is the mean of all pairwise ratios baseline / candidate
@@ -225,7 +231,7 @@ def _publisher_benchmark(name: str, baseline: list[float], candidate: list[float
     outliers = 0
     if len(baseline) > 3 and len(candidate) > 3:
         try:
-            significant, t_score = _pyperf_is_significant(baseline, candidate)
+            significant, t_score = is_significant(baseline, candidate)
         except ZeroDivisionError:  # no spread at all on either side: significant exactly when the means differ
             significant = statistics.fmean(baseline) != statistics.fmean(candidate)
         if not significant:

@@ -6,10 +6,10 @@ import math
 
 from django import template
 
-# pyperf's own formatting of a value in its unit ("3.82 ms", "53.6 ns"), as compare_to prints it.
-from pyperf._formatter import format_value, format_values
-
 from onboarding.speedups.measures import format_publisher, format_speedup
+
+# pyperf's formatting of a value in its unit ("3.82 ms", "53.6 ns"), as compare_to prints it.
+from onboarding.speedups.units import format_value, format_values
 
 register = template.Library()
 
@@ -32,7 +32,7 @@ def ratio(value: float | None) -> str:
 def mean_stdev(mean: float, stdev: float | None, unit: str = "second") -> str:
     """ "3.82 ms +- 0.79 ms", as ``pyperf compare_to`` prints a mean and standard deviation."""
     if stdev is None:
-        return str(format_value(unit, mean))
+        return format_value(unit, mean)
     mean_text, stdev_text = format_values(unit, (mean, stdev))
     return f"{mean_text} +- {stdev_text}"
 

@@ -6,13 +6,13 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from pyperf._formatter import format_value
 
 from onboarding.speedups.errors import SpeedupError
 from onboarding.speedups.measures import RATIO_CONVENTION, format_speedup
 from onboarding.speedups.models import BenchmarkRun
 from onboarding.speedups.payloads import comparison_as_json
 from onboarding.speedups.selectors import Comparison, comparison_get
+from onboarding.speedups.units import format_value
 
 
 class Command(BaseCommand):
