@@ -37,6 +37,11 @@ class Contributor(models.Model):
     )
     github_handle = models.CharField(max_length=39, unique=True, validators=[github_handle_validator])
     is_maintainer = models.BooleanField(default=False, help_text="May assign and release anyone's claims.")
+    on_github = models.BooleanField(
+        default=True,
+        help_text="Whether github_handle is a real GitHub account (an imported author or a GitHub sign-in); "
+        "false for local accounts such as the demo's, whose profiles then link to no GitHub page.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ContributorManager()

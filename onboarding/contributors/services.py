@@ -36,7 +36,7 @@ def contributor_for_user(*, user: AbstractBaseUser) -> Contributor:
         # profile, with its merged work, becomes theirs. A username alone never takes one.
         return Contributor.objects.get(user=user)
     handle = login or user.get_username()
-    contributor = Contributor(user=user, github_handle=handle)
+    contributor = Contributor(user=user, github_handle=handle, on_github=bool(login))
     try:
         contributor.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "onboarding.leaderboard",
     "onboarding.speedups",
     "onboarding.history",
+    "onboarding.demodata",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "onboarding.demodata.context_processors.demo_data",
             ],
         },
     },
@@ -102,6 +104,18 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's data loader writes while the server reads: in WAL mode readers go on during a
+    # write; a writer waits up to 20 s for the lock instead of failing with "database is locked",
+    # and IMMEDIATE transactions take the write lock at BEGIN (a deferred one that read first
+    # could not upgrade once another connection wrote).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -212,6 +226,9 @@ SOURCE_REPOSITORY_URL = os.environ.get("SOURCE_REPOSITORY_URL", "")
 #: A pystats .json/.json.gz file (CPython's instruction execution counts): scans set each task's
 #: impact from it. Empty: scans keep the impact tasks have (``manage.py load_pystats FILE`` sets it).
 PYSTATS_FILE = os.environ.get("PYSTATS_FILE", "")
+#: The demo data loader's status file (``manage.py load_demo_data``); pages show a banner while
+#: it says loading is unfinished. Empty: no banner.
+DEMO_DATA_STATUS_FILE = os.environ.get("DEMO_DATA_STATUS_FILE", str(VAR_DIR / "demo-data.json"))
 
 # Django REST framework (onboarding.api): session auth for the site, tokens for bots and scripts.
 REST_FRAMEWORK = {

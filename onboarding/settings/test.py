@@ -16,3 +16,5 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 WHITENOISE_AUTOREFRESH = True
 # No whole-page cache by default: tests read response.context; tests/onboarding/test_pagecache.py turns it on.
 PAGE_CACHE_SECONDS = 0
+# No demo-data banner from a developer's var/demo-data.json (tests set their own file).
+DEMO_DATA_STATUS_FILE = ""

@@ -43,6 +43,7 @@ from django.http import HttpRequest, HttpResponse
 __all__ = [
     "PAGE_CACHE_SECONDS",
     "PageCacheMiddleware",
+    "bump_data_version",
     "data_version",
     "install_write_tracking",
     "memoize",
@@ -109,6 +110,12 @@ class _Bump:
     def __call__(self) -> None:
         self.pending = False
         _bump(self.connection)
+
+
+def bump_data_version(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Move the data version now (for a change the database does not see, e.g. a status file
+    the pages show): every page and memo cached before it is retired. No-op before ``migrate``."""
+    _bump(connections[using])
 
 
 def _schedule_bump(connection: BaseDatabaseWrapper) -> None:
