@@ -7,6 +7,7 @@ import difflib
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from analyzer.analysis import Analysis, analyze
 from analyzer.campaigns import REGISTRY, CampaignResult, run_all
@@ -117,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 repository=args.repository,
                 order=args.order,
                 example=simplest_conversion(conversions_between(older, analysis, slug)) if older else None,
+                snapshots=_snapshot_names(args) if older else None,
             )
             for slug, r in results.items()
         ]
@@ -151,13 +153,31 @@ def _print_guide(args: argparse.Namespace, analysis: Analysis, results: dict[str
                 example = worked_example(finding, analysis, conversions_between(older, analysis, finding.campaign))
             guides.append(
                 render_guide(
-                    finding, analysis, commit=args.commit, tests=tests, example=example, repository=args.repository
+                    finding,
+                    analysis,
+                    commit=args.commit,
+                    tests=tests,
+                    example=example,
+                    repository=args.repository,
+                    snapshots=_snapshot_names(args) if example else None,
                 )
             )
     except AnalyzerError as exc:
         return _input_error(exc)
     sys.stdout.write("\n\n---\n\n".join(guides))
     return EXIT_OK
+
+
+def _snapshot_names(args: argparse.Namespace) -> tuple[str, str]:
+    """(older, newer) names of the --history and PATH snapshots, for the worked example to say
+    where it came from: each folder's name, with ``@`` and the commit's first 10 digits when known."""
+    head = checkout_head(args.history)
+    return _snapshot_name(args.history, head.commit if head else None), _snapshot_name(args.path, args.commit)
+
+
+def _snapshot_name(path: str, commit: str | None) -> str:
+    name = Path(path).resolve().name
+    return f"{name}@{commit[:10]}" if commit else name
 
 
 def _input_error(exc: AnalyzerError) -> int:

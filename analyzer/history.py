@@ -14,6 +14,7 @@ __all__ = [
     "Shape",
     "closest_conversion",
     "conversions_between",
+    "example_lead",
     "shape_of",
     "simplest_conversion",
     "worked_example",
@@ -47,6 +48,28 @@ class Conversion:
     before_text: str
     after_text: str
     shape: Shape
+
+
+#: The words the campaigns' ``example_labels`` use for where a worked example came from; when
+#: the two snapshots' names are known, `example_lead` names them instead.
+_BETWEEN = "the two scanned snapshots"
+
+
+def example_lead(lead: str, snapshots: tuple[str, str] | None) -> str:
+    """A campaign's worked-example ``lead`` (``example_labels[0]``) naming ``snapshots`` (older, newer).
+
+    "was converted between the two scanned snapshots. Before:" becomes "was converted between
+    `3.15a-2026-02` and `main-2026-06`. Before:"; a lead without those words gets
+    "(between `A` and `B`)" before its closing colon. Unchanged when ``snapshots`` is None.
+    """
+    if snapshots is None:
+        return lead
+    between = f"`{snapshots[0]}` and `{snapshots[1]}`"
+    if _BETWEEN in lead:
+        return lead.replace(_BETWEEN, between)
+    text = lead.rstrip()
+    colon = ":" if text.endswith(":") else ""
+    return f"{text.removesuffix(':')} (between {between}){colon}"
 
 
 def shape_of(analysis: Analysis, finding: Finding) -> Shape:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from analyzer.analysis import Analysis
 from analyzer.campaigns import Finding, get
 from analyzer.campaigns.base import Block, Code, GuideStep
-from analyzer.history import Conversion
+from analyzer.history import Conversion, example_lead
 from analyzer.markdown.megaissue import CPYTHON_REPOSITORY, permalink
 from analyzer.model import InstDef
 from analyzer.testopt import TestOptIndex
@@ -77,11 +77,15 @@ def render_guide(
     tests: TestOptIndex | None = None,
     example: Conversion | None = None,
     repository: str = CPYTHON_REPOSITORY,
+    snapshots: tuple[str, str] | None = None,
 ) -> str:
     """The guide for one task as Markdown: where, current and target stack effect, macros,
     optimizer case, regeneration, nearest test, PR title, and a worked example when given.
 
-    ``finding`` must come from ``analysis``; raises `KeyError` if its uop is not defined there.
+    ``snapshots`` names the (older, newer) snapshots the ``example`` was mined from (labels,
+    or folder names) so that the example says where it came from (`analyzer.history.example_lead`);
+    without it the example says "between the two scanned snapshots". ``finding`` must come
+    from ``analysis``; raises `KeyError` if its uop is not defined there.
     """
     campaign = get(finding.campaign)
     uop = analysis.ops.get(finding.uop) or analysis.insts[finding.uop]
@@ -140,7 +144,7 @@ def render_guide(
         out += [
             "### Worked example",
             "",
-            f"`{example.name}` had the same shape and {lead}",
+            f"`{example.name}` had the same shape and {example_lead(lead, snapshots)}",
             "",
             *_c_block(example.before_text),
             "",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from analyzer.campaigns import CampaignResult, Finding
 from analyzer.campaigns.base import DIFFICULTIES
+from analyzer.history import example_lead
 from analyzer.impact import format_share
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ def _item(
     return " ".join(bits)
 
 
-def _example(result: CampaignResult, example: Conversion | None) -> list[str]:
+def _example(result: CampaignResult, example: Conversion | None, snapshots: tuple[str, str] | None) -> list[str]:
     """The "worked example" part of "How to contribute": one conversion from the history."""
     if example is None:
         return []
@@ -117,7 +118,7 @@ def _example(result: CampaignResult, example: Conversion | None) -> list[str]:
     return [
         "### A worked example",
         "",
-        f"`{example.name}` {lead}",
+        f"`{example.name}` {example_lead(lead, snapshots)}",
         "",
         *_fenced(example.before_text),
         "",
@@ -209,6 +210,7 @@ def render_megaissue_parts(
     task_url: TaskUrl | None = None,
     order: str = "difficulty",
     example: Conversion | None = None,
+    snapshots: tuple[str, str] | None = None,
 ) -> list[str]:
     """The mega-issue as one or more GitHub issue bodies, each at most ``limit`` characters.
 
@@ -222,12 +224,13 @@ def render_megaissue_parts(
     (one list by each finding's ``impact``, highest first); an item whose finding has an
     ``impact`` shows it as a percentage, ``(1.0%)``. ``example`` (a conversion from
     ``analyzer.history``, e.g. `simplest_conversion`) is shown under "How to contribute" as a
-    worked example. Raises `ValueError` for another order.
+    worked example; ``snapshots`` (older, newer) names the snapshots it came from. Raises
+    `ValueError` for another order.
     """
     if order not in ORDERS:
         raise ValueError(f"unknown checklist order {order!r} (known: {', '.join(ORDERS)})")
     claims = claims or {}
-    header = "\n".join([*_header(result, commit, repository, site_url), *_example(result, example)])
+    header = "\n".join([*_header(result, commit, repository, site_url), *_example(result, example, snapshots)])
     if not result.evaluated:
         return [f"{header}\n## Checklist\n\nNot evaluated for this snapshot: {result.note}\n"]
     blocks: list[str] = []
@@ -273,6 +276,7 @@ def render_megaissue(
     task_url: TaskUrl | None = None,
     order: str = "difficulty",
     example: Conversion | None = None,
+    snapshots: tuple[str, str] | None = None,
 ) -> str:
     """The whole mega-issue as one Markdown document (parts joined by a rule when split)."""
     parts = render_megaissue_parts(
@@ -284,5 +288,6 @@ def render_megaissue(
         task_url=task_url,
         order=order,
         example=example,
+        snapshots=snapshots,
     )
     return "\n---\n\n".join(parts)

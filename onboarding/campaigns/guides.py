@@ -23,13 +23,16 @@ def task_guides_build(
     previous: SourceTree | str | Path | None = None,
     commit: str | None = None,
     repository: str = CPYTHON_REPOSITORY,
+    snapshots: tuple[str, str] | None = None,
 ) -> dict[tuple[str, str], str]:
     """Guide Markdown for every ``todo`` or ``done`` finding, keyed by (campaign slug, task name).
 
     ``previous`` is the snapshot scanned before this one (its sources, or the checkout that
     still holds them): conversions between the two give each guide its worked example. When
-    it is missing or unreadable the guides have no example (logged), never a failed scan. The test index comes from the
-    snapshot's own Lib/test/test_capi/test_opt.py when it has one.
+    it is missing or unreadable the guides have no example (logged), never a failed scan.
+    ``snapshots`` (the previous snapshot's label, this one's) lets each worked example name
+    where it came from. The test index comes from the snapshot's own
+    Lib/test/test_capi/test_opt.py when it has one.
     """
     tests = _tests_of(analysis)
     older = _previous_analysis(previous)
@@ -43,7 +46,13 @@ def task_guides_build(
                 continue
             example = worked_example(finding, analysis, conversions) if finding.status == "todo" else None
             guides[(slug, finding.name)] = render_guide(
-                finding, analysis, commit=commit, tests=tests, example=example, repository=repository
+                finding,
+                analysis,
+                commit=commit,
+                tests=tests,
+                example=example,
+                repository=repository,
+                snapshots=snapshots,
             )
     return guides
 

@@ -124,12 +124,14 @@ def scan_run(
             report(f"Reading execution counts from {pystats} …", 1)
             results = with_impact(results, analysis, read_pystats(pystats))
         report("Writing task guides …", 1)
+        previous, previous_label = _previous_sources(label=label, date=date, path=path)
         guides = task_guides_build(
             analysis=analysis,
             results=results,
-            previous=_previous_sources(label=label, date=date, path=path),
+            previous=previous,
             commit=commit,
             repository=repository or CPYTHON_REPOSITORY,
+            snapshots=(previous_label, label) if previous is not None else None,
         )
         for slug, result in results.items():
             if result.evaluated:
@@ -250,8 +252,9 @@ def _scan_apply(
     return snapshot, {"tasks_applied": applies, **{k: n for k, n in sorted(changes.items()) if n}}
 
 
-def _previous_sources(*, label: str, date: dt.date | None, path: str | Path) -> SourceTree | str | None:
-    """The sources of the latest successful scan of another, older snapshot, if they can be had.
+def _previous_sources(*, label: str, date: dt.date | None, path: str | Path) -> tuple[SourceTree | str | None, str]:
+    """The sources and label of the latest successful scan of another, older snapshot, if they
+    can be had, else ``(None, "")``.
 
     Its conversions into this snapshot give the task guides their worked examples. A git
     checkout scanned at a recorded commit is read at that commit (``git show``), so a checkout
@@ -264,16 +267,16 @@ def _previous_sources(*, label: str, date: dt.date | None, path: str | Path) -> 
     else:
         scans = scans.order_by("-finished_at")
     here = Path(path).resolve()
-    for old_path, old_commit in scans.values_list("path", "commit")[:5]:
+    for old_path, old_commit, old_label in scans.values_list("path", "commit", "label")[:5]:
         if not old_path:
             continue
         if old_commit:
             tree = tree_at_commit(old_path, old_commit)
             if tree is not None:
-                return tree
+                return tree, old_label
         if Path(old_path).exists() and Path(old_path).resolve() != here:
-            return str(old_path)
-    return None
+            return str(old_path), old_label
+    return None, ""
 
 
 def _snapshot_record(*, scan: Scan, analysis: Analysis, at: dt.datetime) -> Snapshot:

@@ -114,6 +114,7 @@ def test_megaissue_with_history_shows_one_worked_example(capsys, slug, example):
     text = capsys.readouterr().out
     how_to = text.partition("## Checklist")[0]
     assert how_to.count("### A worked example") == 1 and f"`{example}` " in how_to
+    assert f"between `{BEFORE}` and `{AFTER}`" in how_to and "the two scanned snapshots" not in how_to
     assert "<!-- task:" not in how_to
     if slug == "decompose":
         # What CPython merged: the optimizer case now emits the parts this campaign listed.

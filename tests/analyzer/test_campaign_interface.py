@@ -138,6 +138,20 @@ def test_the_generic_guide_numbers_the_campaigns_steps_and_uses_its_example(tiny
     assert "- line 7: `DEOPT_IF(value == NULL);` (guard)" in guide and "line 6" not in guide
 
 
+def test_the_worked_example_names_its_snapshots_even_in_a_campaigns_own_words(tiny):
+    old, new = tree_of(OLD), tree_of(NEW)
+    finding = next(f for f in run_all(new, ["tiny"])["tiny"].findings if f.name == "_GUARD_B")
+    example = worked_example(finding, new, conversions_between(old, new, "tiny"))
+
+    guide = render_guide(finding, new, example=example, snapshots=("3.15a-2026-02", "main-2026-06"))
+
+    # The tiny campaign's lead does not say "between the two scanned snapshots": the names are added.
+    assert (
+        "`_GUARD_A` had the same shape and became a side exit. Was (between `3.15a-2026-02` and `main-2026-06`):"
+        in guide
+    )
+
+
 def _string_literals(path) -> set[str]:
     tokens = tokenize.generate_tokens(io.StringIO(path.read_text()).readline)
     return {t.string.strip("\"'") for t in tokens if t.type == tokenize.STRING}

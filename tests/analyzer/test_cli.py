@@ -134,7 +134,10 @@ def test_guide_prints_the_task_of_that_name_or_uop_in_each_campaign(capsys):
 def test_guide_history_adds_a_worked_example(capsys):
     older = CPYTHON_DIR / "3.15a-2026-02"
     assert main([str(NEWEST), "--campaign", "refcount", "--guide", "FORMAT_SIMPLE", "--history", str(older)]) == 0
-    assert "### Worked example" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    # The example names the two snapshots it was mined from (the folders; neither is a git checkout).
+    assert "### Worked example" in out and "was converted between `3.15a-2026-02` and `main-2026-06`. Before:" in out
+    assert "the two scanned snapshots" not in out
 
 
 def test_an_unknown_guide_name_exits_2_and_suggests_close_names(capsys):

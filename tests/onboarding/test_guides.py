@@ -16,8 +16,10 @@ def test_scan_writes_a_guide_with_a_worked_example_from_the_previous_snapshot(db
     assert task.status == Task.Status.TODO
     assert task.guide.startswith("## `FORMAT_SIMPLE`: Eliminate redundant refcounting in the JIT (gh-134584)")
     assert "Target: `op(_FORMAT_SIMPLE, (value -- res, v))`" in task.guide
-    # main-2026-06 was scanned after 3.15a-2026-02: its conversions are the examples.
-    assert "### Worked example" in task.guide and "converted between the two scanned snapshots" in task.guide
+    # main-2026-06 was scanned after 3.15a-2026-02: its conversions are the examples, and it says so.
+    assert task.last_snapshot.label == "main-2026-06"
+    assert "### Worked example" in task.guide
+    assert "was converted between `3.15a-2026-02` and `main-2026-06`. Before:" in task.guide
 
 
 def test_not_applicable_tasks_get_no_guide(db):
@@ -100,8 +102,12 @@ def test_one_checkout_moved_on_by_git_still_gives_worked_examples(tmp_path):
     newer = _checkout_at(root, "main-2026-06", "June")
     scan_run(path=root, commit=newer, date=dt.date(2026, 6, 8))
 
+    from onboarding.snapshots.models import Scan
+
     guide = Task.objects.get(campaign__slug="refcount", name="FORMAT_SIMPLE").guide
-    assert "### Worked example" in guide and "converted between the two scanned snapshots" in guide
+    february, june = (Scan.objects.get(commit=commit).label for commit in (older, newer))
+    assert february != june
+    assert "### Worked example" in guide and f"converted between `{february}` and `{june}`. Before:" in guide
 
 
 @pytest.mark.django_db
