@@ -9,7 +9,7 @@ release. Line numbers are the source file's, as in `Evidence`.
 
 Queries (all cheap after the first call; `body_of` caches one `Body` per definition):
 
-* `Body.calls` / `Body.calls_to`: every call ``name(args)`` with its line and arguments;
+* `Body.calls` / `Body.calls_to` / `Body.call_names`: every call ``name(args)`` with its line and arguments;
   `Body.escaping_calls`: the calls that may run arbitrary code (CPython API, decrefs).
 * `Body.assignments`: ``target = value;`` statements (not ``==``, ``+=``, declarations
   without a value); ``value`` is the right-hand side's text, tokens joined by one space
@@ -27,10 +27,11 @@ Queries (all cheap after the first call; `body_of` caches one `Body` per definit
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from itertools import accumulate, chain
-from operator import add
+from typing import Any, Generic, TypeVar, overload
 
 from analyzer.lexer import Token, body_token_parts, tokens_from_parts
 from analyzer.model import InstDef
@@ -66,22 +67,57 @@ _INDEXED = _BRACKETS | {"=", "#"}
 _IDENT_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 
 
+_T = TypeVar("_T")
+
+
+class _lazy(Generic[_T]):
+    """A value computed on first read and kept in the instance, as `functools.cached_property`
+    does, without the lock Python 3.11's takes on each first read: a body reads about ten such
+    values once each, and that lock was a measurable share of reading every body."""
+
+    def __init__(self, fn: Callable[[Any], _T]) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _lazy[_T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+
+    def __get__(self, obj: object, owner: type | None = None) -> _T | _lazy[_T]:
+        if obj is None:
+            return self
+        value = self.fn(obj)
+        obj.__dict__[self.name] = value
+        return value
+
+
 class Call:
     """``name(arg, ...)`` at ``line``: ``args`` are each argument's text (tokens joined by a
     space only where the source had one); ``start``/``end`` index the name and the ``)``.
 
-    ``args`` is read from the tokens on first use: most calls are only asked for their name.
+    ``line`` and ``args`` are read from the tokens on first use: most calls are only asked
+    for their name.
     """
 
-    __slots__ = ("_args", "_body", "end", "line", "name", "start")
+    __slots__ = ("_args", "_body", "_line", "end", "name", "start")
 
-    def __init__(self, name: str, line: int, start: int, end: int, body: Body) -> None:
+    def __init__(self, name: str, start: int, end: int, body: Body) -> None:
         self.name = name
-        self.line = line
         self.start = start
         self.end = end
         self._body = body
+        self._line = 0
         self._args: tuple[str, ...] | None = None
+
+    @property
+    def line(self) -> int:
+        """The source line of the call's name."""
+        if not self._line:
+            self._line = self._body.line_of(self.start)
+        return self._line
 
     @property
     def args(self) -> tuple[str, ...]:
@@ -137,14 +173,14 @@ class Body:
         self.code = uop.code
         self.gaps, self.texts = body_token_parts(uop.code)
 
-    @cached_property
+    @_lazy
     def tokens(self) -> list[Token]:
         """Every token, as `analyzer.lexer.body_tokens` gives them."""
         return tokens_from_parts(self.gaps, self.texts)
 
     # -- positions -------------------------------------------------------------------
 
-    @cached_property
+    @_lazy
     def _newline_gaps(self) -> tuple[list[int], list[int]]:
         """The tokens a line break precedes, in order, and the running count of line breaks
         up to and including each one's gap (what `line_of` bisects)."""
@@ -167,7 +203,7 @@ class Body:
         k = bisect_right(where, index)
         return self.uop.body_line + (total[k - 1] if k else 0)
 
-    @cached_property
+    @_lazy
     def _lines(self) -> list[str]:
         return self.code.split("\n")
 
@@ -180,19 +216,23 @@ class Body:
         between tokens kept as one space."""
         texts = self.texts
         if 0 <= start <= end and start < len(texts):
-            stop = end + 1
-            spaces = [" " if gap else "" for gap in self.gaps[start + 1 : stop]]
-            return texts[start] + "".join(map(add, spaces, texts[start + 1 : stop]))
-        out: list[str] = []
-        append = out.append
+            # Spans are short (an argument, a right-hand side): concatenating in place is
+            # cheaper than building lists to join.
+            gaps = self.gaps
+            out = texts[start]
+            for i in range(start + 1, min(end + 1, len(texts))):
+                out = out + " " + texts[i] if gaps[i] else out + texts[i]
+            return out
+        parts: list[str] = []
+        append = parts.append
         gaps = self.gaps
         for i in range(*slice(start, end + 1).indices(len(texts))):
-            if out and gaps[i]:
+            if parts and gaps[i]:
                 append(" ")
             append(texts[i])
-        return "".join(out)
+        return "".join(parts)
 
-    @cached_property
+    @_lazy
     def _index(self) -> dict[str, list[int]]:
         """Indices of the tokens ``(``, ``=``, ``{``, ``#`` and of every bracket (key ``""``)."""
         index: dict[str, list[int]] = {"(": [], "=": [], "{": [], "#": []}
@@ -210,7 +250,7 @@ class Body:
         """Indices of the tokens whose text is ``text`` (one of those `_index` keeps), in order."""
         return self._index[text]
 
-    @cached_property
+    @_lazy
     def _match(self) -> dict[int, int]:
         """Index of each bracket -> index of its partner (unbalanced brackets are left out)."""
         match: dict[int, int] = {}
@@ -228,7 +268,7 @@ class Body:
                     match[i], match[j] = j, i
         return match
 
-    @cached_property
+    @_lazy
     def _block_of(self) -> list[int]:
         """For each token, the index of the innermost ``{`` around it (-1 at the top level)."""
         texts = self.texts
@@ -256,13 +296,12 @@ class Body:
 
     # -- calls -----------------------------------------------------------------------
 
-    @cached_property
+    @_lazy
     def calls(self) -> tuple[Call, ...]:
         """Every ``name(...)`` in the body, in order (C keywords such as ``if`` excluded)."""
         found = []
         texts = self.texts
         match = self._match
-        line_of = self.line_of
         for paren in self._where("("):
             i = paren - 1
             if i < 0:
@@ -273,7 +312,7 @@ class Body:
             close = match.get(paren)
             if close is None:
                 continue
-            found.append(Call(name, line_of(i), i, close, self))
+            found.append(Call(name, i, close, self))
         return tuple(found)
 
     def _arguments(self, name_index: int, close: int) -> tuple[str, ...]:
@@ -296,14 +335,19 @@ class Body:
             args.append(self.text(start, close - 1))
         return tuple(args)
 
-    @cached_property
+    @_lazy
     def _calls_by_name(self) -> dict[str, list[Call]]:
         by_name: dict[str, list[Call]] = {}
         for call in self.calls:
             by_name.setdefault(call.name, []).append(call)
         return by_name
 
-    @cached_property
+    @_lazy
+    def call_names(self) -> frozenset[str]:
+        """The distinct names called in the body."""
+        return frozenset(self._calls_by_name)
+
+    @_lazy
     def _call_at(self) -> dict[int, Call]:
         return {call.start: call for call in self.calls}
 
@@ -331,7 +375,7 @@ class Body:
 
     # -- statements ------------------------------------------------------------------
 
-    @cached_property
+    @_lazy
     def assignments(self) -> tuple[Assignment, ...]:
         """``target = value;`` statements in order; ``target`` is the name just before ``=``
         (``_PyStackRef temp = callable;`` assigns ``temp``), ``value`` runs to the ``;``."""
@@ -339,22 +383,36 @@ class Body:
         texts = self.texts
         n = len(texts)
         line_of = self.line_of
+        brackets = self._index[""]
         for i in self._where("="):
             if i == 0 or texts[i - 1][0] not in _IDENT_START:
                 continue
-            end = i + 1
+            # The statement runs to the first ``;`` outside brackets, unless a closing bracket
+            # of an enclosing statement comes first (``for (i = 0; ...)``, ``f(x = 1)``): each
+            # ``;`` is found in C, and only the brackets before it are counted.
             depth = 0
-            while end < n:
-                t = texts[end]
-                if t in _OPEN:
-                    depth += 1
-                elif t in (")", "]", "}"):
-                    if depth == 0:
+            pos = i + 1
+            k = bisect_right(brackets, i)
+            end = -1
+            while end < 0:
+                try:
+                    semi = texts.index(";", pos)
+                except ValueError:
+                    semi = n
+                while k < len(brackets) and brackets[k] < semi:
+                    b = brackets[k]
+                    if texts[b] in _OPEN:
+                        depth += 1
+                    elif depth == 0:
+                        end = b
                         break
-                    depth -= 1
-                elif t == ";" and depth == 0:
-                    break
-                end += 1
+                    else:
+                        depth -= 1
+                    k += 1
+                else:
+                    if semi >= n or depth == 0:
+                        end = semi
+                    pos = semi + 1
             if end >= n or texts[end] != ";" or end == i + 1:
                 continue
             found.append(Assignment(texts[i - 1], self.text(i + 1, end - 1), line_of(i), i))
@@ -386,7 +444,7 @@ class Body:
 
     # -- references --------------------------------------------------------------------
 
-    @cached_property
+    @_lazy
     def _releases(self) -> tuple[tuple[Call, str], ...]:
         texts = self.texts
         found = []
@@ -461,7 +519,7 @@ class Body:
         cache[block] = starts
         return starts
 
-    @cached_property
+    @_lazy
     def _starts_cache(self) -> dict[int, list[int]]:
         return {}
 
@@ -489,7 +547,7 @@ class Body:
         """Lines of the statements that always jump to the error handler."""
         return [self.line_of(i) for i in sorted(self._all_starts) if self.is_error_exit(i)]
 
-    @cached_property
+    @_lazy
     def _all_starts(self) -> frozenset[int]:
         starts: set[int] = set()
         for block in (-1, *self._where("{")):
@@ -521,7 +579,7 @@ class Body:
 
     # -- layout ----------------------------------------------------------------------
 
-    @cached_property
+    @_lazy
     def has_preprocessor_conditionals(self) -> bool:
         """Whether a ``#if``/``#ifdef``/``#ifndef`` line is in the body."""
         texts = self.texts
@@ -529,7 +587,7 @@ class Body:
             return False
         return any(i + 1 < len(texts) and texts[i + 1] in ("if", "ifdef", "ifndef") for i in self._where("#"))
 
-    @cached_property
+    @_lazy
     def identifiers(self) -> frozenset[str]:
         """Every identifier in the body's code (comments and strings never count)."""
         return frozenset(t for t in set(self.texts) if t[0] in _IDENT_START)

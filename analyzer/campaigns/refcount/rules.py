@@ -203,7 +203,8 @@ def facts_of(uop: InstDef) -> RefcountFacts:
             note = f"note: releases the value its result replaces in `{input_alias[target]}`'s slot{_REPLACED_NOTE}"
         facts.releases.append(Evidence(uop.file, *at(call.line), note))
     dead = {c.first for c in body.calls_to("DEAD")} | (set(input_alias) if body.calls_to("INPUTS_DEAD") else set())
-    for call in body.calls:
+    helpers = [n for n in body.call_names if n in CONSUMING_HELPERS or is_consuming_helper(n)]
+    for call in body.calls_to(*helpers) if helpers else ():
         helper = CONSUMING_HELPERS.get(call.name)
         if helper is not None:
             given = {call.args[i] for i in helper.arguments if i < len(call.args)}
