@@ -35,10 +35,10 @@ $(VENV)/.requirements-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 setup: $(VENV)/.requirements
 setup-dev: $(VENV)/.requirements-dev
 
-# Schema and demo accounts: all the site needs to serve. System checks run once, in runserver.
+# Schema and demo accounts (migrate + loaddata fixtures/users.json in one process): all the site
+# needs to serve. System checks run once, in runserver.
 demo-db: setup
-	$(DEMO) manage.py migrate --noinput --skip-checks
-	$(DEMO) manage.py loaddata --skip-checks fixtures/users.json
+	$(DEMO) manage.py demo_accounts
 
 demo-sources:
 	@if [ -z "$(CPYTHON_SRC)" ] && [ ! -d "$(SNAPSHOTS_DIR)" ]; then \
@@ -60,9 +60,10 @@ serve: setup
 	$(DEMO) manage.py runserver 127.0.0.1:$(PORT)
 
 # Serve as soon as the accounts exist; the data loads in the background meanwhile (pages say
-# so in a banner). Ctrl-C stops the server and the loader (the trap, and the loader exits with its parent).
+# so in a banner). The loader runs niced, so the server answers first. Ctrl-C stops the server
+# and the loader (the trap, and the loader exits with its parent).
 demo: demo-db demo-sources
-	@$(LOAD_DEMO_DATA) --stop-with-parent & loader=$$!; \
+	@nice -n 10 $(LOAD_DEMO_DATA) --stop-with-parent & loader=$$!; \
 	trap 'kill $$loader 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	echo "Serving on http://127.0.0.1:$(PORT)/  (demo accounts maintainer, alice, bob; password demo-password)"; \
 	$(DEMO) manage.py runserver --noreload 127.0.0.1:$(PORT)

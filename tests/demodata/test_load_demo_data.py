@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
@@ -189,3 +190,11 @@ class TestBanner:
 
     def test_no_banner_without_a_status_file(self, status_file: Path, client: Client) -> None:
         assert "demo-data-banner" not in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_demo_accounts_migrates_and_loads_the_accounts_idempotently() -> None:
+    call_command("demo_accounts", stdout=io.StringIO())
+    call_command("demo_accounts", stdout=io.StringIO())
+
+    assert sorted(User.objects.values_list("username", flat=True)) == ["alice", "bob", "maintainer"]
