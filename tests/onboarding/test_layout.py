@@ -65,6 +65,7 @@ def page_paths() -> list[str]:
         f"/speedups/runs/{runs[-1]}/",
         "/speedups/compare/",
         f"/speedups/compare/{runs[0]}/{runs[-1]}/",
+        f"/speedups/compare/{runs[0]}/{runs[1]}/",  # default against JIT of one commit: the ratio chart
         f"/speedups/benchmarks/{benchmark.name}/" if benchmark is not None else "/speedups/",
         "/leaderboard/",
         f"/leaderboard/contributors/{handle}/",
