@@ -385,3 +385,20 @@ class TestBenchmarkDrillDown:
 
     def test_an_unknown_benchmark_is_a_404(self, client: Client) -> None:
         assert client.get(reverse("speedups:benchmark", args=["nope"])).status_code == 404
+
+
+def test_breadcrumbs_end_on_the_current_page(client: Client, jit_pair: tuple[BenchmarkRun, BenchmarkRun]) -> None:
+    default, jit = jit_pair
+    pages = {
+        reverse("speedups:runs"): "Runs",
+        reverse("speedups:run", args=[jit.pk]): f"Run {jit.pk}",
+        reverse("speedups:compare", args=[default.pk, jit.pk]): f"Run {jit.pk} against run {default.pk}",
+        reverse("speedups:benchmark", args=["richards"]): "richards",
+    }
+    for url, current in pages.items():
+        page = text(client.get(url))
+
+        crumbs = re.search(r'<p class="breadcrumbs">(.*?)</p>', page)
+        assert crumbs is not None, url
+        assert crumbs.group(1).startswith(f'<a href="{reverse("speedups:overview")}">JIT speedups</a> › '), url
+        assert crumbs.group(1).endswith(f'› <span aria-current="page">{current}</span>'), url
