@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, chain
+from operator import itemgetter
 from typing import Any, Generic, TypeVar, overload
 
 from analyzer.lexer import Token, body_token_parts, tokens_from_parts
@@ -60,7 +61,6 @@ ERROR_LABELS = frozenset({"error", "exception_unwind"})
 _NOT_CALLS = frozenset({"if", "for", "while", "switch", "return", "sizeof", "defined", "else", "do"})
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _BRACKETS = frozenset("()[]{}")
-_INDEXED = _BRACKETS | {"=", "#"}
 #: First characters of identifier tokens (`analyzer.lexer`: ASCII letters and ``_``). A
 #: token's kind follows from its first character, and brackets, ``;``, ``=``, ``,`` and ``#``
 #: can only be punctuation, so the queries below compare texts and never build `Token` s.
@@ -234,21 +234,24 @@ class Body:
 
     @_lazy
     def _index(self) -> dict[str, list[int]]:
-        """Indices of the tokens ``(``, ``=``, ``{``, ``#`` and of every bracket (key ``""``)."""
-        index: dict[str, list[int]] = {"(": [], "=": [], "{": [], "#": []}
-        brackets: list[int] = []
-        index[""] = brackets
-        for i, text in enumerate(self.texts):
-            if text in _INDEXED:
-                if text in _BRACKETS:
-                    brackets.append(i)
-                if text in index:
-                    index[text].append(i)
-        return index
+        """Indices of every bracket (key ``""``), of the ``(`` and of the ``{`` tokens; `_where`
+        adds other texts when asked."""
+        texts = self.texts
+        brackets = [i for i, t in enumerate(texts) if t in _BRACKETS]
+        return {
+            "": brackets,
+            "(": [i for i in brackets if texts[i] == "("],
+            "{": [i for i in brackets if texts[i] == "{"],
+        }
 
     def _where(self, text: str) -> list[int]:
-        """Indices of the tokens whose text is ``text`` (one of those `_index` keeps), in order."""
-        return self._index[text]
+        """Indices of the tokens whose text is ``text``, in order (kept for the next call)."""
+        index = self._index
+        found = index.get(text)
+        if found is None:
+            texts = self.texts
+            found = index[text] = [i for i, t in enumerate(texts) if t == text] if text in texts else []
+        return found
 
     @_lazy
     def _match(self) -> dict[int, int]:
@@ -299,21 +302,31 @@ class Body:
     @_lazy
     def calls(self) -> tuple[Call, ...]:
         """Every ``name(...)`` in the body, in order (C keywords such as ``if`` excluded)."""
-        found = []
+        return tuple(self._call(*raw) for raw in self._raw_calls)
+
+    @_lazy
+    def _raw_calls(self) -> list[tuple[str, int, int]]:
+        """``(name, index of the name, index of the ")")`` of every call, in order; the `Call`
+        objects are made only for the calls a query returns (`_call`)."""
         texts = self.texts
         match = self._match
-        for paren in self._where("("):
-            i = paren - 1
-            if i < 0:
-                continue
-            name = texts[i]
-            if name[0] not in _IDENT_START or name in _NOT_CALLS:
-                continue
-            close = match.get(paren)
-            if close is None:
-                continue
-            found.append(Call(name, i, close, self))
-        return tuple(found)
+        return [
+            (texts[p - 1], p - 1, match[p])
+            for p in self._where("(")
+            if p and texts[p - 1][0] in _IDENT_START and texts[p - 1] not in _NOT_CALLS and p in match
+        ]
+
+    def _call(self, name: str, start: int, end: int) -> Call:
+        """The one `Call` of this body whose name is token ``start``."""
+        made = self._made_calls
+        call = made.get(start)
+        if call is None:
+            call = made[start] = Call(name, start, end, self)
+        return call
+
+    @_lazy
+    def _made_calls(self) -> dict[int, Call]:
+        return {}
 
     def _arguments(self, name_index: int, close: int) -> tuple[str, ...]:
         """The arguments' texts of the call whose name is token ``name_index``."""
@@ -336,10 +349,10 @@ class Body:
         return tuple(args)
 
     @_lazy
-    def _calls_by_name(self) -> dict[str, list[Call]]:
-        by_name: dict[str, list[Call]] = {}
-        for call in self.calls:
-            by_name.setdefault(call.name, []).append(call)
+    def _calls_by_name(self) -> dict[str, list[tuple[str, int, int]]]:
+        by_name: dict[str, list[tuple[str, int, int]]] = {}
+        for raw in self._raw_calls:
+            by_name.setdefault(raw[0], []).append(raw)
         return by_name
 
     @_lazy
@@ -348,8 +361,8 @@ class Body:
         return frozenset(self._calls_by_name)
 
     @_lazy
-    def _call_at(self) -> dict[int, Call]:
-        return {call.start: call for call in self.calls}
+    def _call_at(self) -> dict[int, tuple[str, int, int]]:
+        return {raw[1]: raw for raw in self._raw_calls}
 
     def calls_to(self, *names: str) -> list[Call]:
         """The calls to any of ``names``, in order."""
@@ -357,9 +370,8 @@ class Body:
         found = [by_name[n] for n in set(names) if n in by_name]
         if not found:
             return []
-        if len(found) == 1:
-            return list(found[0])
-        return sorted(chain.from_iterable(found), key=lambda c: c.start)
+        raws = found[0] if len(found) == 1 else sorted(chain.from_iterable(found), key=itemgetter(1))
+        return [self._call(*raw) for raw in raws]
 
     def escaping_calls(self, non_escaping: tuple[str, ...], dsl_words: frozenset[str]) -> tuple[str, ...]:
         """Names of calls that may run arbitrary Python code, sorted and unique: CPython API
@@ -448,9 +460,9 @@ class Body:
     def _releases(self) -> tuple[tuple[Call, str], ...]:
         texts = self.texts
         found = []
-        for call in self.calls:
-            if call.name in _RELEASES and call.end > call.start + 2 and texts[call.start + 2][0] in _IDENT_START:
-                found.append((call, texts[call.start + 2]))
+        for name, start, end in self._raw_calls:
+            if name in _RELEASES and end > start + 2 and texts[start + 2][0] in _IDENT_START:
+                found.append((self._call(name, start, end), texts[start + 2]))
         return tuple(found)
 
     def releases(self) -> list[tuple[Call, str]]:
@@ -534,9 +546,10 @@ class Body:
             return nxt in ERROR_LABELS
         if tok[0] not in _IDENT_START or nxt != "(":
             return False
-        call = self._call_at.get(index)
-        if call is None:
+        raw = self._call_at.get(index)
+        if raw is None:
             return False
+        call = self._call(*raw)
         if call.name == "ERROR_IF":
             return call.first in ("1", "true")
         if call.name == "ERROR_NO_POP":

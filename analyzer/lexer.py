@@ -264,6 +264,8 @@ _NOT_NEWLINE_RE = re.compile(r"[^\n]")
 
 def _blank(m: re.Match[str]) -> str:
     s = m.group()
+    if "\n" not in s:  # most comments and every plain string: one line, blanked at once
+        return '"' + " " * (len(s) - 2) + '"' if s[0] == '"' else " " * len(s)
     if s.startswith('"'):
         return '"' + _NOT_NEWLINE_RE.sub(" ", s[1:-1]) + '"'
     return _NOT_NEWLINE_RE.sub(" ", s)

@@ -81,6 +81,7 @@ class StackEffect:
     # Computed on first use and kept (campaigns ask for them many times); not part of the value.
     _text: str | None = field(default=None, init=False, repr=False, compare=False)
     _peeks: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _named: tuple[StackItem, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __str__(self) -> str:
         text = self._text
@@ -106,7 +107,11 @@ class StackEffect:
 
     def named_inputs(self) -> tuple[StackItem, ...]:
         """Inputs that the body can refer to (not ``unused``)."""
-        return tuple(i for i in self.inputs if not i.is_unused)
+        found = self._named
+        if found is None:
+            found = tuple(i for i in self.inputs if not i.is_unused)
+            object.__setattr__(self, "_named", found)
+        return found
 
 
 @dataclass(frozen=True, slots=True)

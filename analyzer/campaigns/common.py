@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Evidence
@@ -189,6 +190,29 @@ def difficulty_of(
     for a body over 25/60 lines; then each ``(score, reason)`` of ``own``, the campaign's
     own facts (the refcount campaign adds +1 when an optimizer case must change too).
     """
+    before, after = _code_difficulty(uop)
+    score = before[0] + after[0]
+    reasons = list(before[1])
+    users = analysis.macros_using(uop.name)
+    if len(users) > 1:
+        score += 1
+        reasons.append(
+            f"used by {len(users)} macros: "
+            + ", ".join(m.name for m in users[:5])
+            + (", ..." if len(users) > 5 else "")
+        )
+    reasons += after[1]
+    for points, reason in own:
+        score += points
+        reasons.append(reason)
+    level = "easy" if score <= EASY_MAX else "medium" if score <= MEDIUM_MAX else "hard"
+    return level, tuple(reasons)
+
+
+@lru_cache(maxsize=4096)
+def _code_difficulty(uop: InstDef) -> tuple[tuple[int, tuple[str, ...]], tuple[int, tuple[str, ...]]]:
+    """The facts of `difficulty_of` that depend on the definition alone, as ``(score, reasons)``
+    before and after the macro-users fact: computed once per definition for every campaign."""
     score = 0
     reasons: list[str] = []
     inputs = [i for i in uop.stack.named_inputs() if i.name not in uop.stack.peeks()]
@@ -210,14 +234,9 @@ def difficulty_of(
         score += 1
         shown = ", ".join(f"`{c}`" for c in calls[:4]) + (", ..." if len(calls) > 4 else "")
         reasons.append(f"escaping call{'s' if len(calls) > 1 else ''}: {shown}")
-    users = analysis.macros_using(uop.name)
-    if len(users) > 1:
-        score += 1
-        reasons.append(
-            f"used by {len(users)} macros: "
-            + ", ".join(m.name for m in users[:5])
-            + (", ..." if len(users) > 5 else "")
-        )
+    before = (score, tuple(reasons))
+    score = 0
+    reasons = []
     if body_of(uop).has_preprocessor_conditionals:
         score += 1
         reasons.append("body has preprocessor conditionals (#if/#ifdef): change every arm")
@@ -228,8 +247,4 @@ def difficulty_of(
     elif length > LONG_BODY:
         score += 1
         reasons.append(f"definition of {length} lines")
-    for points, reason in own:
-        score += points
-        reasons.append(reason)
-    level = "easy" if score <= EASY_MAX else "medium" if score <= MEDIUM_MAX else "hard"
-    return level, tuple(reasons)
+    return before, (score, tuple(reasons))
