@@ -198,3 +198,29 @@ def test_demo_accounts_migrates_and_loads_the_accounts_idempotently() -> None:
     call_command("demo_accounts", stdout=io.StringIO())
 
     assert sorted(User.objects.values_list("username", flat=True)) == ["alice", "bob", "maintainer"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_interrupted_loader_leaves_the_step_to_redo_and_pages_say_it_stopped(
+    tiny_shared: Path, status_file: Path, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from onboarding.demodata.management.commands import load_demo_data
+
+    real = load_demo_data.call_command
+
+    def ctrl_c_on_pulls(*args: Any, **kwargs: Any) -> None:
+        if args[0] == "import_pulls":
+            raise KeyboardInterrupt  # what SIGTERM (make demo's trap) becomes in the loader
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(load_demo_data, "call_command", ctrl_c_on_pulls)
+    with pytest.raises(SystemExit) as stopped:
+        load(tiny_shared)
+
+    assert stopped.value.code == 130
+    assert states(read_status())[:3] == [("scan", "done"), ("pystats", "skipped"), ("pulls", "pending")]
+    status = read_status()
+    assert status is not None
+    status["pid"] = 0  # the loader process is gone
+    status_file.write_text(json.dumps(status))
+    assert "stopped at step 3 of 5" in client.get("/").content.decode()

@@ -167,6 +167,9 @@ class Command(BaseCommand):
             out.write(f"\n== load_demo_data started {status['started_at']} (pid {os.getpid()})\n")
             try:
                 self._run(steps, status, out)
+            except KeyboardInterrupt:
+                self.stderr.write("load_demo_data stopped; run it again to resume")
+                raise SystemExit(130) from None
             finally:
                 connection.close()
 
