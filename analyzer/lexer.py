@@ -213,20 +213,19 @@ def body_token_parts(code: str) -> tuple[list[str], list[str]]:
 
     ``texts[i]`` is token ``i``'s text, exactly as `body_tokens` gives it; ``gaps[i]`` is the
     white space and comments just before it (``""`` when it touches the token before). The
-    text of the body is ``"".join(g + t for g, t in zip(gaps, texts, strict=True))`` plus whatever white
-    space or comment ends it (or, after an unclosed literal, the rest). Used by
-    `analyzer.cbody`, which reads offsets and lines from the gaps instead of from one match
-    object per token.
+    text of the body is the gaps and texts in turn, plus whatever white space or comment ends
+    it (or, after an unclosed literal, the rest). Used by `analyzer.cbody`, which reads lines
+    and spacing from the gaps instead of from one match object per token.
     """
-    # One findall: every match is a possessive run of white space and comments, then one
+    # One split: every match is a possessive run of white space and comments, then one
     # token (the header lexer's alternatives in its order, then any other character), or the
-    # end of the text; all in C, no match object per token.
-    pairs = _BODY_SPLIT_RE.findall(code)
-    while pairs and not pairs[-1][1]:
-        pairs.pop()  # the white space and comments at the end
-    if not pairs:
-        return [], []
-    gaps, texts = map(list, zip(*pairs, strict=True))
+    # end of the text; all in C. Matches are contiguous, so the split gives a flat list of
+    # strings ``["", gap, token, "", gap, token, ...]`` (no tuple per token, unlike findall).
+    flat = _BODY_SPLIT_RE.split(code)
+    gaps, texts = flat[1::3], flat[2::3]
+    while texts and not texts[-1]:
+        texts.pop()  # the white space and comments at the end
+        gaps.pop()
     # An unclosed quote ends the tokens (`find_body_end` has already checked the body).
     for quote in ('"', "'"):
         if quote in texts:

@@ -42,6 +42,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Evidence, Finding
@@ -93,6 +94,7 @@ CONSUMING_HELPERS: dict[str, ConsumingHelper] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def is_consuming_helper(name: str) -> bool:
     """Whether a call to ``name`` consumes the references it is passed, by CPython's naming
     convention: ``_Py*_StackRefSteal`` (steals its stack references) or ``*_ConsumeInputs``."""
