@@ -94,60 +94,25 @@ class _lazy(Generic[_T]):
         return value
 
 
+@dataclass(frozen=True, slots=True)
 class Call:
     """``name(arg, ...)`` at ``line``: ``args`` are each argument's text (tokens joined by a
     space only where the source had one); ``start``/``end`` index the name and the ``)``.
 
-    ``line`` and ``args`` are read from the tokens on first use: most calls are only asked
-    for their name.
+    Made only for the calls a query returns (`Body._call`); a body keeps the others as plain
+    ``(name, start, end)`` tuples, since most calls are only asked for their name.
     """
 
-    __slots__ = ("_args", "_body", "_line", "end", "name", "start")
-
-    def __init__(self, name: str, start: int, end: int, body: Body) -> None:
-        self.name = name
-        self.start = start
-        self.end = end
-        self._body = body
-        self._line = 0
-        self._args: tuple[str, ...] | None = None
-
-    @property
-    def line(self) -> int:
-        """The source line of the call's name."""
-        if not self._line:
-            self._line = self._body.line_of(self.start)
-        return self._line
-
-    @property
-    def args(self) -> tuple[str, ...]:
-        """Each argument's text, in order (``()`` for a call without arguments)."""
-        if self._args is None:
-            self._args = self._body._arguments(self.start, self.end)
-        return self._args
+    name: str
+    line: int
+    args: tuple[str, ...]
+    start: int
+    end: int
 
     @property
     def first(self) -> str:
         """The first argument's text, or ``""`` for a call without arguments."""
-        args = self.args
-        return args[0] if args else ""
-
-    def __repr__(self) -> str:
-        return f"Call(name={self.name!r}, line={self.line}, args={self.args!r}, start={self.start}, end={self.end})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Call):
-            return NotImplemented
-        return (self.name, self.line, self.args, self.start, self.end) == (
-            other.name,
-            other.line,
-            other.args,
-            other.start,
-            other.end,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.name, self.line, self.start, self.end))
+        return self.args[0] if self.args else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +286,7 @@ class Body:
         made = self._made_calls
         call = made.get(start)
         if call is None:
-            call = made[start] = Call(name, start, end, self)
+            call = made[start] = Call(name, self.line_of(start), self._arguments(start, end), start, end)
         return call
 
     @_lazy
