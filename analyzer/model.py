@@ -178,9 +178,16 @@ class Macro:
     line: int
     end_line: int
     annotations: tuple[str, ...] = ()
+    # Computed on first use and kept (campaigns ask for it per uop); not part of the value.
+    _uop_names: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     def uop_names(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.parts if p.kind == "uop")
+        """The names of the ``uop`` parts, in order."""
+        names = self._uop_names
+        if names is None:
+            names = tuple(p.name for p in self.parts if p.kind == "uop")
+            object.__setattr__(self, "_uop_names", names)
+        return names
 
 
 @dataclass(frozen=True, slots=True)
