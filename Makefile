@@ -62,7 +62,8 @@ serve: setup
 # Serve as soon as the accounts exist; the data loads in the background meanwhile (pages say
 # so in a banner). The loader runs niced, so the server answers first. Ctrl-C stops the server
 # and the loader (the trap, and the loader exits with its parent).
-demo: demo-db demo-sources
+demo: demo-sources setup
+	$(DEMO) manage.py demo_accounts --loading
 	@nice -n 10 $(LOAD_DEMO_DATA) --stop-with-parent & loader=$$!; \
 	trap 'kill $$loader 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	echo "Serving on http://127.0.0.1:$(PORT)/  (demo accounts maintainer, alice, bob; password demo-password)"; \

@@ -13,7 +13,8 @@ def demo_data(request: HttpRequest) -> dict[str, Any]:
     """``{"demo_data": {...}}`` while the demo data is incomplete, else ``{}``.
 
     The value has ``state`` (``"loading"``: the loader runs; ``"failed"``: a step failed;
-    ``"stopped"``: the loader died before finishing), ``step`` (the running, failed or next
+    ``"stopped"``: the loader died before finishing; ``make demo`` marks the file ``starting``
+    until its loader has started), ``step`` (the running, failed or next
     step's title), ``number`` and ``total`` (its 1-based position and the step count),
     ``error`` (the failed step's message, else "") and ``log`` (the loader's log file).
     Reads one small file per page, no database query; nothing when the file is absent.
@@ -29,7 +30,7 @@ def demo_data(request: HttpRequest) -> dict[str, Any]:
     number, step = failed[0] if failed else open_steps[0]
     if failed:
         state = "failed"
-    elif loader_alive(status.get("pid")):
+    elif status.get("starting") or loader_alive(status.get("pid")):
         state = "loading"
     else:
         state = "stopped"

@@ -224,3 +224,17 @@ def test_an_interrupted_loader_leaves_the_step_to_redo_and_pages_say_it_stopped(
     status["pid"] = 0  # the loader process is gone
     status_file.write_text(json.dumps(status))
     assert "stopped at step 3 of 5" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_make_demo_marks_the_data_loading_before_the_loader_starts(
+    tiny_shared: Path, status_file: Path, client: Client
+) -> None:
+    call_command("demo_accounts", loading=True, stdout=io.StringIO())
+
+    assert "The demo data is still loading (step 1 of 1: starting the loader)" in client.get("/").content.decode()
+
+    load(tiny_shared)
+    call_command("demo_accounts", loading=True, stdout=io.StringIO())  # everything done: nothing to announce
+
+    assert "demo-data-banner" not in client.get("/").content.decode()
