@@ -42,6 +42,7 @@ from django.http import HttpRequest, HttpResponse
 
 __all__ = [
     "PAGE_CACHE_SECONDS",
+    "DataVersionBump",
     "PageCacheMiddleware",
     "bump_data_version",
     "data_version",
@@ -100,8 +101,9 @@ def _bump(connection: BaseDatabaseWrapper) -> None:
         cursor.execute(_BUMP_SQL, [secrets.token_hex(16)])
 
 
-class _Bump:
-    """The on-commit callback of one transaction that wrote to the site's data."""
+class DataVersionBump:
+    """The on-commit callback of one transaction that wrote to the site's data (tests tell it
+    from other on-commit callbacks, e.g. a queued job's, by this type)."""
 
     def __init__(self, connection: BaseDatabaseWrapper) -> None:
         self.connection = connection
@@ -125,8 +127,8 @@ def _schedule_bump(connection: BaseDatabaseWrapper) -> None:
     # One bump per transaction, after it commits (a rolled-back transaction drops it). Bumping
     # inside the transaction would lock the version row until commit and could deadlock two
     # writers on PostgreSQL.
-    if not any(isinstance(entry[1], _Bump) and entry[1].pending for entry in connection.run_on_commit):
-        transaction.on_commit(_Bump(connection), using=connection.alias)
+    if not any(isinstance(entry[1], DataVersionBump) and entry[1].pending for entry in connection.run_on_commit):
+        transaction.on_commit(DataVersionBump(connection), using=connection.alias)
 
 
 def _track_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
