@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from functools import cache
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -50,15 +52,20 @@ def overview(request: HttpRequest) -> HttpResponse:
     form = SeriesForm(request.GET, builds=benchmark_run_builds())
     window_form = WindowForm(request.GET)
     baseline_build, candidate_build = form.builds()
-    series = speedup_series(baseline_build=baseline_build, candidate_build=candidate_build)
-    markers = conversion_merged_list()
-    regressions = regression_list(series)
     start, end = window_form.window()
     title = f"{candidate_build} against {baseline_build}: geometric mean per night and machine"
-    nights = nights_by_machine(series)
-    first = min((night.night for items in nights.values() for night in items), default=None)
-    last = max((night.night for items in nights.values() for night in items), default=None)
-    events = change_events_between(first - dt.timedelta(days=1), last) if first and last else []
+    # Every costly part is a callable run once, when the template first asks for it: the
+    # template memoizes its content per data version and query, so a hit computes none of them.
+    series = cache(lambda: speedup_series(baseline_build=baseline_build, candidate_build=candidate_build))
+    markers = cache(conversion_merged_list)
+    regressions = cache(lambda: regression_list(series()))
+    nights = cache(lambda: nights_by_machine(series()))
+
+    def _events() -> list[Any]:
+        days = [night.night for items in nights().values() for night in items]
+        return change_events_between(min(days) - dt.timedelta(days=1), max(days)) if days else []
+
+    events = cache(_events)
     return render(
         request,
         "speedups/overview.html",
@@ -67,14 +74,18 @@ def overview(request: HttpRequest) -> HttpResponse:
             "window_form": window_form,
             "series": series,
             "nights": nights,
-            "chart": speedup_chart_svg(series, markers=markers, title=title, events=events, regressions=regressions),
+            "chart": cache(
+                lambda: speedup_chart_svg(
+                    series(), markers=markers(), title=title, events=events(), regressions=regressions()
+                )
+            ),
             "targets": PEP836_TARGETS,
             "markers": markers,
             "events": events,
             "regressions": regressions,
-            "summary": summary_get(series, start=start, end=end),  # type: ignore[arg-type]
-            "attributions": attribution_list(series),
-            "conversions_outside": conversions_outside_nights(series),
+            "summary": cache(lambda: summary_get(series(), start=start, end=end)),  # type: ignore[arg-type]
+            "attributions": cache(lambda: attribution_list(series())),
+            "conversions_outside": cache(lambda: conversions_outside_nights(series())),
             "convention": RATIO_CONVENTION,
             "rolling_nights": ROLLING_NIGHTS,
             "attribution_nights": ATTRIBUTION_NIGHTS,

@@ -15,9 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.campaigns.models import Campaign, Task
@@ -47,6 +49,7 @@ from onboarding.claims.selectors import (
 )
 from onboarding.claims.services import claim_assign, claim_create, claim_link_pull_request
 from onboarding.claims.services import claim_release as claim_release_service
+from onboarding.contributors.models import Contributor
 from onboarding.contributors.selectors import (
     contributor_get_by_handle,
     contributor_get_for_user,
@@ -85,6 +88,13 @@ def _task_or_404(slug: str, name: str) -> Task:
         raise Http404(f"No task {name!r} in campaign {slug!r}.") from None
 
 
+def _task_or_none(slug: str, name: str) -> Task | None:
+    try:
+        return task_get(campaign_slug=slug, name=name)
+    except Task.DoesNotExist:
+        return None
+
+
 def _task_url(task: Task) -> str:
     return reverse("web:task", args=[task.campaign.slug, task.name])
 
@@ -94,19 +104,27 @@ def _burndown(campaign: Campaign) -> str:
     return burndown_svg(points, title=f"{campaign.title}: todo and done per snapshot")
 
 
+def _campaign_cards() -> list[dict[str, object]]:
+    """The dashboard's campaign cards: each campaign, its counts and its burndown chart (SVG)."""
+    return [
+        {
+            "campaign": campaign,
+            "counts": campaign_counts(campaign),
+            "chart": memoize(f"burndown:{campaign.slug}", partial(_burndown, campaign)),
+        }
+        for campaign in campaign_list()
+    ]
+
+
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    campaigns = []
-    for campaign in campaign_list():
-        chart = memoize(f"burndown:{campaign.slug}", partial(_burndown, campaign))
-        campaigns.append({"campaign": campaign, "counts": campaign_counts(campaign), "chart": chart})
     contributor = contributor_get_for_user(user=request.user)
     my_claims = claim_list_active_for_contributor(contributor=contributor) if contributor else []
     return render(
         request,
         "web/dashboard.html",
         {
-            "campaigns": campaigns,
+            "campaigns": _campaign_cards,  # called by the template only when its fragment is not memoized
             "latest": snapshot_latest(),
             "recent_scans": scan_list_select()[:5],
             "my_claims": my_claims,
@@ -166,10 +184,24 @@ def _sort_links(request: HttpRequest, current: str) -> list[dict[str, object]]:
 
 @require_GET
 def task_list(request: HttpRequest) -> HttpResponse:
-    sort = request.GET.get("sort", "")
     mine = request.GET.get("mine") == "1"
     contributor = contributor_get_for_user(user=request.user) if mine else None
-    context: dict[str, object] = {"sort": sort, "mine": mine, "page_obj": None}
+    # The filters, table and page links depend on the query and the data only (plus, for
+    # "claimed by me", on whose claims): rendered once per data version, for everyone.
+    key = f"task-list:{request.get_full_path()}:{request.user.is_authenticated}:{contributor.pk if contributor else ''}"
+    status, content = memoize(key, partial(_task_list_content, request, mine, contributor))
+    return render(request, "web/task_list.html", {"content": mark_safe(content)}, status=status)
+
+
+def _task_list_content(request: HttpRequest, mine: bool, contributor: Contributor | None) -> tuple[int, str]:
+    """(HTTP status, HTML) of the task list's filters, table and page links."""
+    sort = request.GET.get("sort", "")
+    context: dict[str, object] = {
+        "sort": sort,
+        "mine": mine,
+        "page_obj": None,
+        "signed_in": request.user.is_authenticated,
+    }
     errors = []
     if sort and sort.removeprefix("-") not in TASK_SORTS:
         errors.append(f"Unknown sort {sort!r}; sort by one of: {', '.join(TASK_SORTS)}.")
@@ -178,10 +210,12 @@ def task_list(request: HttpRequest) -> HttpResponse:
         errors.append("Sign in to see the tasks you claimed.")
     filterset = task_list_select(filters=request.GET, sort=sort, claimed_by=contributor)
     context.update(filter=filterset, errors=errors, sort_links={s["key"]: s for s in _sort_links(request, sort)})
+    status = 200
     if errors or not filterset.is_valid():
-        return render(request, "web/task_list.html", context, status=400)
-    context["page_obj"] = Paginator(filterset.qs, TASKS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "web/task_list.html", context)
+        status = 400
+    else:
+        context["page_obj"] = Paginator(filterset.qs, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    return status, render_to_string("web/_task_list_content.html", context, request=request)
 
 
 @login_required
@@ -194,7 +228,11 @@ def my_claims(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def task_detail(request: HttpRequest, slug: str, name: str) -> HttpResponse:
-    task = _task_or_404(slug, name)
+    # The task row (large: evidence, reasons, guide) changes only with the data; the claim box
+    # below is read live for whoever is looking.
+    task = memoize(f"task:{slug}/{name}", partial(_task_or_none, slug, name))
+    if task is None:
+        raise Http404(f"No task {name!r} in campaign {slug!r}.")
     definition_html, guide_html = memoize(
         f"task-html:{task.pk}",
         lambda: (highlight_definition(task), markdown_to_html(task.guide) if task.guide else ""),
