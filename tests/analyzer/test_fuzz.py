@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from analyzer.analysis import analyze_tree
 from analyzer.campaigns import run_all
+from analyzer.campaigns.base import STATUSES
 from analyzer.errors import DSLSyntaxError
 from analyzer.markdown import render_guide
 from analyzer.source import Source, SourceTree
@@ -81,7 +82,13 @@ def test_mutated_snapshot_gives_a_result_or_a_located_error(mutations):
         assert exc.render().startswith(f"Python/bytecodes.c:{exc.line}:{exc.column}: ")
         return
     results = run_all(analysis)
-    assert all(r.findings or not r.evaluated for r in results.values())
+    # A campaign may legitimately find nothing in a mutated file (no composite uop left for
+    # decompose, as in main-2026-06 itself); what it does find is located in the file.
+    lines = text.count("\n") + 1
+    for result in results.values():
+        for finding in result.findings:
+            assert finding.status in STATUSES
+            assert 1 <= finding.line <= finding.end_line <= lines, finding
     # Every guide of the mutated snapshot renders too (the guide code reads the same bodies).
     for result in results.values():
         for finding in result.findings:
