@@ -31,14 +31,18 @@ PAGES = [
     "/tasks/?status=claimed",
     "/campaigns/refcount/",
     "/campaigns/refcount/megaissue.md",
-    "/tasks/refcount/OP_refcount_3/",
+    # A task page's claim box reads its active claim (and its schedule): compare pages whose
+    # claim state is the same at both sizes, one claimed throughout and one with no active
+    # claim at either (only released ones, more of them at the larger size).
+    "/tasks/refcount/OP_refcount_0/",
+    "/tasks/optimizer/OP_optimizer_50/",
     "/api/tasks/",
     "/api/tasks/?status=claimed",
     "/api/claims/",
     "/api/contributors/",
     "/api/campaigns/",
 ]
-SIGNED_IN = ["/tasks/", "/claims/mine/", "/tasks/refcount/OP_refcount_3/"]
+SIGNED_IN = ["/tasks/", "/claims/mine/", "/tasks/refcount/OP_refcount_0/", "/tasks/optimizer/OP_optimizer_50/"]
 _numbers = itertools.count()
 
 
@@ -74,6 +78,8 @@ def test_page_queries_do_not_grow_with_contributors_and_claims(
     me = make_contributor("me")
     add_people_and_claims(tasks, people=5, claims=10, active=3)
     Claim.objects.create(task=tasks[0], contributor=me, claimed_at=timezone.now(), status="released")
+    # OP_optimizer_50 (tasks[110]) keeps no active claim at either size, but has a claim history at both.
+    Claim.objects.create(task=tasks[110], contributor=me, claimed_at=timezone.now(), status="released")
     signed_in = Client()
     signed_in.force_login(me.user)
     small = counts(client, PAGES) | {f"signed in {u}": n for u, n in counts(signed_in, SIGNED_IN).items()}
