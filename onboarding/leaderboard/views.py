@@ -6,10 +6,13 @@ messages on the page, never a server error.
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -57,18 +60,27 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
         return render(request, "leaderboard/leaderboard.html", context, status=400)
     campaign, window = form.selected_campaign(), form.selected_window()
     # Both lists cost a few hundred ms of query building; they change only with the data.
-    rows = memoize(
-        f"leaderboard:{campaign.slug if campaign else ''}:{window}",
-        lambda: leaderboard_list(campaign=campaign, since=window_since(window)),
-    )
-    page = Paginator(rows, LEADERBOARD_PER_PAGE).get_page(request.GET.get("page"))
+    page_number = request.GET.get("page")
+
+    # Called by the template only when its memoized fragments are not cached for this data
+    # version and query, so a cache hit neither reads nor unpickles the ranking.
+    @cache
+    def page() -> Page[Any]:
+        rows = memoize(
+            f"leaderboard:{campaign.slug if campaign else ''}:{window}",
+            lambda: leaderboard_list(campaign=campaign, since=window_since(window)),
+        )
+        return Paginator(rows, LEADERBOARD_PER_PAGE).get_page(page_number)
+
     context.update(
         {
             "page_obj": page,
             "campaign": campaign,
             "window_label": WINDOWS[window][0],
-            "celebrations": memoize(
-                f"celebrations:{CELEBRATIONS_ON_PAGE}", lambda: celebration_list(limit=CELEBRATIONS_ON_PAGE)
+            "celebrations": cache(
+                lambda: memoize(
+                    f"celebrations:{CELEBRATIONS_ON_PAGE}", lambda: celebration_list(limit=CELEBRATIONS_ON_PAGE)
+                )
             ),
         }
     )

@@ -20,7 +20,9 @@ requests carrying flash messages, responses that set a cookie or use a CSRF toke
 ``django.core.cache.cache`` (the ``default`` alias); per-process caches are fine because the
 version lives in the database.
 
-The cost of a hit is one primary-key ``SELECT`` and one cache read. The cost of a write is
+The cost of a hit is one primary-key ``SELECT`` and one cache read. Within one request (inside
+the middleware) the version is read once for all memoized parts and forgotten at once when
+this process writes to the site's data. The cost of a write is
 one upsert per writing transaction, after its commit.
 """
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -94,7 +97,24 @@ def _version_table_ready(connection: BaseDatabaseWrapper) -> bool:
     return _table_ready
 
 
+class _RequestVersions(threading.local):
+    """Data versions read during the current request, per database alias (``None`` outside a request)."""
+
+    seen: dict[str, str | None] | None = None
+
+
+#: Set by `PageCacheMiddleware` for the length of a request: a page with several memoized parts
+#: reads the version once; any write this process makes forgets it at once.
+_request_versions = _RequestVersions()
+
+
+def _forget_request_versions() -> None:
+    if _request_versions.seen is not None:
+        _request_versions.seen = {}
+
+
 def _bump(connection: BaseDatabaseWrapper) -> None:
+    _forget_request_versions()
     if not _version_table_ready(connection):
         return
     with connection.cursor() as cursor:
@@ -136,6 +156,7 @@ def _track_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool
     if not _migrating:
         match = _WRITE_RE.match(sql)
         if match is not None and match.group(1) in tracked_tables():
+            _forget_request_versions()
             _schedule_bump(context["connection"])
     return result
 
@@ -173,10 +194,16 @@ def data_version(using: str = DEFAULT_DB_ALIAS) -> str | None:
     connection = connections[using]
     if _migrating or not _version_table_ready(connection):
         return None
+    seen = _request_versions.seen
+    if seen is not None and using in seen:
+        return seen[using]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT epoch, version FROM {VERSION_TABLE} WHERE id = 1")
         row = cursor.fetchone()
-    return None if row is None else f"{row[0]}.{row[1]}"
+    version = None if row is None else f"{row[0]}.{row[1]}"
+    if seen is not None:
+        seen[using] = version
+    return version
 
 
 def memoize(name: str, build: Callable[[], T], *, timeout: int | None = None) -> T:
@@ -212,6 +239,13 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        _request_versions.seen = {}
+        try:
+            return self._respond(request)
+        finally:
+            _request_versions.seen = None
+
+    def _respond(self, request: HttpRequest) -> HttpResponse:
         timeout = _timeout()
         if timeout <= 0 or not self._cacheable_request(request):
             return self.get_response(request)
