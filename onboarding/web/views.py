@@ -7,7 +7,7 @@ the person came from, never a server error.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -233,9 +233,12 @@ def task_detail(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     task = memoize(f"task:{slug}/{name}", partial(_task_or_none, slug, name))
     if task is None:
         raise Http404(f"No task {name!r} in campaign {slug!r}.")
-    definition_html, guide_html = memoize(
-        f"task-html:{task.pk}",
-        lambda: (highlight_definition(task), markdown_to_html(task.guide) if task.guide else ""),
+    # Read only when the template's memoized fragment that shows them is not cached.
+    task_html = cache(
+        lambda: memoize(
+            f"task-html:{task.pk}",
+            lambda: (highlight_definition(task), markdown_to_html(task.guide) if task.guide else ""),
+        )
     )
     active = claim_active_for_task(task=task)
     user = request.user
@@ -246,8 +249,8 @@ def task_detail(request: HttpRequest, slug: str, name: str) -> HttpResponse:
         "web/task_detail.html",
         {
             "task": task,
-            "definition_html": definition_html,
-            "guide_html": guide_html,
+            "definition_html": lambda: task_html()[0],
+            "guide_html": lambda: task_html()[1],
             "active_claim": active,
             "claim_schedule": claim_schedule(active) if active else None,
             "claims": claim_list_for_task(task=task),
