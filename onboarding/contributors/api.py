@@ -11,7 +11,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from onboarding.api.errors import ERROR_RESPONSES
-from onboarding.api.urls import router
 from onboarding.claims.models import PullRequest
 from onboarding.contributors.busfactor import ACTIVE_MINIMUM, BusFactor, bus_factor
 
@@ -123,6 +122,3 @@ class BusFactorViewSet(viewsets.ViewSet):
         query.is_valid(raise_exception=True)
         table = bus_factor(as_of=query.validated_data.get("as_of"))
         return Response(BusFactorSerializer(bus_factor_data(table)).data)
-
-
-router.register("bus-factor", BusFactorViewSet, basename="bus-factor")

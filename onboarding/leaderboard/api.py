@@ -1,7 +1,6 @@
 """The leaderboard and contributor profiles in the API, registered on ``onboarding.api.urls.router``.
 
-``onboarding.api.urls`` imports this module (``autodiscover_modules("api")``) before the
-router's URL patterns are built: ``/api/leaderboard/`` and ``/api/contributors/{handle}/profile/``.
+Routes: ``/api/leaderboard/`` and ``/api/contributors/{handle}/profile/``.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from onboarding.api.errors import ERROR_RESPONSES
-from onboarding.api.urls import router
 from onboarding.claims.models import PullRequest
 from onboarding.contributors.models import Contributor
 from onboarding.leaderboard.selectors import (
@@ -178,7 +176,3 @@ class ContributorProfileViewSet(viewsets.GenericViewSet):
             raise Http404(f"No contributor @{github_handle}.")
         profile: Profile = contributor_profile(contributor=contributor)
         return Response(self.get_serializer(profile).data)
-
-
-router.register("leaderboard", LeaderboardViewSet, basename="leaderboard")
-router.register("contributors", ContributorProfileViewSet, basename="contributor-profile")

@@ -1,6 +1,6 @@
 """Benchmark runs in the API: upload pyperf result files, read runs, compare two runs.
 
-Registered on the API's router (``onboarding.api.urls`` imports every app's ``api`` module).
+Registered on the API's router in ``onboarding.api.urls``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from onboarding.api.errors import ERROR_RESPONSES, Conflict
-from onboarding.api.urls import router
 from onboarding.speedups.errors import BenchmarkFileInvalid, RunsNotComparable
 from onboarding.speedups.forms import MAX_UPLOAD_BYTES, SeriesForm, WindowForm
 from onboarding.speedups.measures import RATIO_CONVENTION, format_publisher
@@ -136,9 +135,6 @@ class BenchmarkRunViewSet(viewsets.mixins.CreateModelMixin, viewsets.ReadOnlyMod
         except RunsNotComparable as exc:
             raise Conflict(exc.message, code="runs_not_comparable") from None
         return Response(comparison_as_json(comparison))
-
-
-router.register("benchmark-runs", BenchmarkRunViewSet, basename="benchmarkrun")
 
 
 def _series_from(request: Request) -> tuple[SpeedupSeries, WindowForm]:
@@ -287,8 +283,3 @@ class SpeedupRegressionViewSet(viewsets.ViewSet):
                 for item in regression_list(series)
             ]
         )
-
-
-router.register("speedup-series", SpeedupSeriesViewSet, basename="speedup-series")
-router.register("speedup-summary", SpeedupSummaryViewSet, basename="speedup-summary")
-router.register("speedup-regressions", SpeedupRegressionViewSet, basename="speedup-regressions")
