@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from onboarding.speedups.measures import NOISE_Z, format_speedup
@@ -300,12 +300,12 @@ def _movers(night: Night, previous: Sequence[Night]) -> tuple[Mover, ...]:
 def _run_change(before: BenchmarkRun, after: BenchmarkRun) -> float | None:
     """Geometric mean of mean(before) / mean(after) over the benchmarks both runs have (above 1: after is faster)."""
     means = dict(BenchmarkResult.objects.filter(run=before).values_list("name", "mean"))
-    logs = [
-        math.log(means[name] / mean)
+    ratios = [
+        means[name] / mean
         for name, mean in BenchmarkResult.objects.filter(run=after).values_list("name", "mean")
         if name in means and means[name] > 0 and mean > 0
     ]
-    return math.exp(statistics.fmean(logs)) if logs else None
+    return statistics.geometric_mean(ratios) if ratios else None
 
 
 @dataclass(frozen=True)
@@ -334,11 +334,11 @@ class Attribution:
 
     @property
     def before_speedup(self) -> float | None:
-        return _geometric_mean(night.speedup for night in self.before) if self.before else None
+        return statistics.geometric_mean(night.speedup for night in self.before) if self.before else None
 
     @property
     def after_speedup(self) -> float | None:
-        return _geometric_mean(night.speedup for night in self.after) if self.after else None
+        return statistics.geometric_mean(night.speedup for night in self.after) if self.after else None
 
     @property
     def beyond_noise(self) -> bool:
@@ -441,7 +441,3 @@ def _attribute(
 
 def _count(n: int) -> str:
     return "1 night" if n == 1 else f"{n} nights"
-
-
-def _geometric_mean(values: Iterable[float]) -> float:
-    return math.exp(statistics.fmean(math.log(value) for value in values))
