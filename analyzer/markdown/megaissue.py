@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GITHUB_ISSUE_BODY_LIMIT",
     "ORDERS",
+    "REPOSITORY_RE",
     "ClaimInfo",
     "escape_markdown",
     "render_megaissue",
@@ -37,7 +38,9 @@ ORDERS = ("difficulty", "impact")
 TaskUrl = Callable[[Finding], str]
 #: What people type that may appear as a link or a mention: checked against these, else escaped.
 _HANDLE_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
-_REPOSITORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+#: ``owner/name`` as GitHub allows them (owner: letters, digits, hyphens, at most 39; name: also
+#: ``.`` and ``_``, at most 100). The webhook validates ``repository.full_name`` with it too.
+REPOSITORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
 _PULL_URL_RE = re.compile(
     r"^https://github\.com/[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}/pull/[1-9][0-9]{0,9}$"
 )
@@ -72,7 +75,7 @@ def task_id(campaign: str, name: str) -> str:
 
 def permalink(finding: Finding, commit: str | None, repository: str = CPYTHON_REPOSITORY) -> str | None:
     """``https://github.com/<repository>/blob/<commit>/<file>#L<a>-L<b>``; None without a commit."""
-    if not commit or not _REPOSITORY_RE.match(repository) or not re.fullmatch(r"[\w./-]{1,100}", commit):
+    if not commit or not REPOSITORY_RE.match(repository) or not re.fullmatch(r"[\w./-]{1,100}", commit):
         return None
     return f"https://github.com/{repository}/blob/{commit}/{finding.file}#L{finding.line}-L{finding.end_line}"
 

@@ -20,15 +20,14 @@ https://docs.github.com/en/webhooks/webhook-events-and-payloads):
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
 
+from analyzer.markdown.megaissue import REPOSITORY_RE
+
 __all__ = ["REPOSITORY_RE", "payload_number", "payload_problem", "payload_repository"]
 
-#: ``owner/name`` as GitHub allows them (owner: letters, digits, hyphens; name: also ``.`` and ``_``).
-REPOSITORY_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 MAX_ACTION = 50
 MAX_TITLE = 1_000
 MAX_BODY = 262_144  # GitHub's own limit for a pull request body is 65,536 characters
