@@ -28,11 +28,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, chain
 from operator import itemgetter
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, NamedTuple, TypeVar, overload
 
 from analyzer.lexer import Token, body_token_parts, tokens_from_parts
 from analyzer.model import InstDef
@@ -94,13 +93,13 @@ class _lazy(Generic[_T]):
         return value
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(NamedTuple):
     """``name(arg, ...)`` at ``line``: ``args`` are each argument's text (tokens joined by a
     space only where the source had one); ``start``/``end`` index the name and the ``)``.
 
     Made only for the calls a query returns (`Body._call`); a body keeps the others as plain
-    ``(name, start, end)`` tuples, since most calls are only asked for their name.
+    ``(name, start, end)`` tuples, since most calls are only asked for their name. A
+    `NamedTuple`, as immutable as a frozen dataclass and several times cheaper to make.
     """
 
     name: str
@@ -115,8 +114,7 @@ class Call:
         return self.args[0] if self.args else ""
 
 
-@dataclass(frozen=True, slots=True)
-class Assignment:
+class Assignment(NamedTuple):
     """``target = value;`` at ``line``; ``index`` is the ``=`` token's position."""
 
     target: str

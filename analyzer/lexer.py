@@ -39,10 +39,11 @@ _TOKEN_RE = re.compile(
 
 # `body_token_parts`: white space and comments (possessive, so the end of a comment is never
 # given back as tokens), then one of the alternatives of `_TOKEN_RE` in the same order (so the
-# same text gives the same tokens), an unclosed quote, any other character as a one-character
-# punct, or the end of the text. Alternatives that start with different characters are
-# reordered (identifiers and one-character punctuation first) and ``-[->]?`` stands for
-# ``--|->|-``: the same tokens, fewer failed tries.
+# same text gives the same tokens), an unclosed quote with the rest of the text (so it can only
+# be the last token), any other character as a one-character punct, or the end of the text.
+# Alternatives that start with different characters are reordered (identifiers and
+# one-character punctuation first) and ``-[->]?`` stands for ``--|->|-``: the same tokens,
+# fewer failed tries.
 _BODY_SPLIT_RE = re.compile(
     r"""((?:[ \t\r\f\v\n]++|/(?:/[^\n]*+|\*.*?\*/))*+)("""
     r"""[A-Za-z_][A-Za-z0-9_]*+"""
@@ -50,9 +51,10 @@ _BODY_SPLIT_RE = re.compile(
     r"""|-[->]?|>[>=]?|<[<=]?|&&?|\|\|?|=?=|!=?"""
     r"""|0[xX][0-9a-fA-F]++|[0-9]++"""
     r"""|"(?:\\.|[^"\\\n])*+"|'(?:\\.|[^'\\\n])*+'"""
-    r"""|["']|.|\Z)""",
+    r"""|["'].*|.|\Z)""",
     re.DOTALL,
 )
+_LITERAL_RE = re.compile(r""""(?:\\.|[^"\\\n])*+"|'(?:\\.|[^'\\\n])*+'""", re.DOTALL)
 #: Token kind by first character (any other: ``punct``).
 _FIRST_CHAR_KIND = {
     **dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_", IDENT),
@@ -226,11 +228,11 @@ def body_token_parts(code: str) -> tuple[list[str], list[str]]:
     while texts and not texts[-1]:
         texts.pop()  # the white space and comments at the end
         gaps.pop()
-    # An unclosed quote ends the tokens (`find_body_end` has already checked the body).
-    for quote in ('"', "'"):
-        if quote in texts:
-            del texts[texts.index(quote) :]
-    del gaps[len(texts) :]
+    # An unclosed quote ends the tokens (`find_body_end` has already checked the body): its
+    # token holds the rest of the text, so only the last token can be one.
+    if texts and texts[-1][0] in "\"'" and _LITERAL_RE.fullmatch(texts[-1]) is None:
+        texts.pop()
+        gaps.pop()
     return gaps, texts
 
 

@@ -28,7 +28,7 @@ from analyzer.model import (
 )
 from analyzer.source import Source
 
-__all__ = ["KINDS", "KNOWN_ANNOTATIONS", "parse_source"]
+__all__ = ["KINDS", "KNOWN_ANNOTATIONS", "marker_line", "parse_source"]
 
 #: Definition keywords of the DSL.
 KINDS = frozenset({"inst", "op", "macro", "family", "pseudo", "label"})
@@ -81,8 +81,28 @@ _FAST_MACRO_REST_RE = re.compile(rf"\){_WS}={_WS}([^;/]*(?:/(?![/*])[^;/]*)*);")
 _FAST_PART_RE = re.compile(rf"({_NAME})(?:{_WS}/{_WS}(-)?{_WS}(0|[1-9][0-9]*))?{_WS}(\+|\Z){_WS}")
 _SPACE = " \t\r\f\v\n"
 
-_BEGIN_RE = re.compile(r"^[ \t]*// BEGIN BYTECODES //[ \t]*$", re.MULTILINE)
-_END_RE = re.compile(r"^[ \t]*// END BYTECODES //[ \t]*$", re.MULTILINE)
+_BEGIN_MARKER = "// BEGIN BYTECODES //"
+_END_MARKER = "// END BYTECODES //"
+
+
+def marker_line(text: str, marker: str, pos: int = 0) -> tuple[int, int] | None:
+    """The first line at or after ``pos`` that holds only ``marker`` (spaces and tabs around it
+    allowed), as ``(start of the line, end of its text before the newline)``; ``None`` if none.
+
+    What ``re.search(r"^[ \\t]*MARKER[ \\t]*$", text[pos:], re.MULTILINE)`` finds, by
+    ``str.find`` on the marker: a regular expression anchored at every line start walks the
+    whole file, and the END marker is two hundred kilobytes into bytecodes.c.
+    """
+    at = text.find(marker, pos)
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = at + len(marker)
+        while end < len(text) and text[end] in " \t":
+            end += 1
+        if start >= pos and not text[start:at].strip(" \t") and (end == len(text) or text[end] == "\n"):
+            return start, end
+        at = text.find(marker, at + 1)
+    return None
 
 
 def parse_source(source: Source, *, fast: bool = True) -> ParsedFile:
@@ -151,7 +171,7 @@ class _Parser:
 
     def region(self) -> tuple[int, int]:
         text = self.source.text
-        begin = _BEGIN_RE.search(text)
+        begin = marker_line(text, _BEGIN_MARKER)
         if begin is None:
             raise DSLSyntaxError(
                 "no '// BEGIN BYTECODES //' line: is this an instruction-definition file (Python/bytecodes.c)?",
@@ -160,9 +180,9 @@ class _Parser:
                 column=1,
                 source_line=self.source.line_text(1),
             )
-        end = _END_RE.search(text, begin.end())
+        end = marker_line(text, _END_MARKER, begin[1])
         if end is None:
-            line, col = self.source.position(begin.start())
+            line, col = self.source.position(begin[0])
             raise DSLSyntaxError(
                 "'// BEGIN BYTECODES //' is never closed by a '// END BYTECODES //' line",
                 file=self.file,
@@ -170,7 +190,7 @@ class _Parser:
                 column=col,
                 source_line=self.source.line_text(line),
             )
-        return begin.end(), end.start()
+        return begin[1], end[0]
 
     # -- top level -----------------------------------------------------------------
 

@@ -44,15 +44,13 @@ sys.path.insert(0, str(ROOT))
 
 from analyzer.analysis import analyze, analyze_tree  # noqa: E402
 from analyzer.campaigns import run_all  # noqa: E402
+from analyzer.parser import marker_line  # noqa: E402
 from analyzer.source import Source, SourceTree  # noqa: E402
 
 SHARED = Path(os.environ.get("JIT_SHARED_DIR", ROOT.parent / "shared"))
 #: The baseline's pattern, exactly as the issue states it (item 6).
 HEADER_RE = re.compile(r"^\s*(inst|op|macro|family|pseudo|label)\s*\(", re.MULTILINE)
 TARGET_RATIO = 20.0
-#: The marker lines around the definitions (as the parser finds them: whole lines).
-_BEGIN_RE = re.compile(r"^[ \t]*// BEGIN BYTECODES //[ \t]*$", re.MULTILINE)
-_END_RE = re.compile(r"^[ \t]*// END BYTECODES //[ \t]*$", re.MULTILINE)
 
 
 Timing = tuple[float, float]  # (wall seconds, CPU seconds)
@@ -110,12 +108,12 @@ def process_median(argv: list[str], runs: int) -> Timing:
 def repeated(source: Source, names: list[str], copies: int) -> Source:
     """``source`` with its definition region repeated ``copies`` times, names renamed per copy."""
     text = source.text
-    begin_match = _BEGIN_RE.search(text)
-    assert begin_match is not None, f"{source.name} has no BEGIN BYTECODES line"
-    begin = begin_match.end()
-    end_match = _END_RE.search(text, begin)
-    assert end_match is not None, f"{source.name} has no END BYTECODES line"
-    end = end_match.start()
+    begin_line = marker_line(text, "// BEGIN BYTECODES //")
+    assert begin_line is not None, f"{source.name} has no BEGIN BYTECODES line"
+    begin = begin_line[1]
+    end_line = marker_line(text, "// END BYTECODES //", begin)
+    assert end_line is not None, f"{source.name} has no END BYTECODES line"
+    end = end_line[0]
     word = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")\b")
     region = text[begin:end]
     parts = [word.sub(lambda m, i=i: f"{m.group()}_C{i}", region) for i in range(copies)]
