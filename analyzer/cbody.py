@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, chain
 from operator import itemgetter
@@ -114,7 +115,8 @@ class Call(NamedTuple):
         return self.args[0] if self.args else ""
 
 
-class Assignment(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Assignment:
     """``target = value;`` at ``line``; ``index`` is the ``=`` token's position."""
 
     target: str
