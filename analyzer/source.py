@@ -6,6 +6,7 @@ import hashlib
 import os
 import stat
 from bisect import bisect_right
+from itertools import accumulate
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,13 +87,10 @@ class Source:
 
     def _starts(self) -> list[int]:
         if not self._line_starts:
-            starts = [0]
-            find = self.text.find
-            pos = find("\n")
-            while pos != -1:
-                starts.append(pos + 1)
-                pos = find("\n", pos + 1)
-            self._line_starts.extend(starts)
+            # Each line starts one past the end of the line before it: running sums of the
+            # lines' lengths plus their newlines, all in C.
+            lines = self.text.split("\n")
+            self._line_starts.extend(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
         return self._line_starts
 
     def line_of(self, offset: int) -> int:
