@@ -3,7 +3,9 @@
 `pull_entries_read` reads a file (a list of pull requests as ``GET /repos/{owner}/{repo}/pulls``
 answers, a search API answer ``{"items": [...]}``, or ``../shared/github/cpython-jit-pulls.json``);
 `pull_requests_import` writes them. ``manage.py import_pulls`` and ``sync_pulls`` (PyGithub)
-both call `pull_requests_import`.
+both call `pull_requests_import`. The GitHub webhook (``webhooks.services``) reads a delivery's
+pull request with the same rules: `pull_entry_author`, `pull_entry_opened_at`, `title_issue`,
+then `pull_request_attribute` and `confirmation_for`.
 
 Fields read from each entry (GitHub's names): ``number``, ``title``, ``body``, ``html_url``,
 ``user.login``, ``state``, ``merged``, ``merged_at``, ``created_at``, and the shared file's own
@@ -32,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 
 from onboarding.campaigns.models import Campaign, Task, TaskStatusChange
@@ -46,9 +48,14 @@ __all__ = [
     "ImportReport",
     "PullRequestData",
     "PullRequestDataInvalid",
+    "confirmation_for",
     "pull_entries_read",
+    "pull_entry_author",
+    "pull_entry_opened_at",
     "pull_entry_parse",
+    "pull_request_attribute",
     "pull_requests_import",
+    "title_issue",
 ]
 
 _URL_RE = re.compile(r"^https://github\.com/(?P<repo>[A-Za-z0-9-]+/[A-Za-z0-9._-]+)/pull/(?P<number>[1-9][0-9]*)/?$")
@@ -118,10 +125,51 @@ def _date(value: object, *, what: str, where: str) -> dt.datetime | None:
             except ValueError:
                 pass
         else:
-            parsed = parse_datetime(value)
+            try:
+                parsed = parse_datetime(value)
+            except ValueError:  # well formed but impossible: 2025-13-45T25:61:00Z
+                parsed = None
             if parsed is not None:
                 return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
     raise PullRequestDataInvalid(f"{where}: {what} {value!r} is not a date (YYYY-MM-DD or ISO 8601)")
+
+
+def pull_entry_author(entry: Mapping[str, Any], *, where: str) -> str | None:
+    """The GitHub handle in a pull request's ``user.login``; ``None`` when it has no author.
+
+    No author: a null ``user`` or login, and an app (``dependabot[bot]``), nobody to credit or
+    count. Raises `PullRequestDataInvalid` (``WHERE: what is wrong``) when ``user`` is not an
+    object, or its login is not a string or not a GitHub handle (`github_handle_validator`).
+    """
+    user = entry.get("user")
+    if user is not None and not isinstance(user, Mapping):
+        raise PullRequestDataInvalid(f"{where}: 'user' must be an object with 'login', or null")
+    login = user.get("login") if user is not None else None
+    if login is None:
+        return None
+    if not isinstance(login, str):
+        raise PullRequestDataInvalid(f"{where}: 'user.login' must be a string or null")
+    if login.endswith("[bot]"):
+        return None
+    try:
+        github_handle_validator(login)
+    except ValidationError:
+        raise PullRequestDataInvalid(f"{where}: 'user.login' {login!r} is not a GitHub handle") from None
+    return login
+
+
+def pull_entry_opened_at(entry: Mapping[str, Any], *, where: str) -> dt.datetime | None:
+    """When a pull request was opened (``created_at``, aware; a bare date is midnight UTC); ``None`` when not given.
+
+    Raises `PullRequestDataInvalid` (``WHERE: what is wrong``) when it is not a possible date.
+    """
+    return _date(entry.get("created_at"), what="'created_at'", where=where)
+
+
+def title_issue(title: str) -> int | None:
+    """The mega-issue a pull request's title cites: the number of its first ``gh-NNN``, else ``None``."""
+    cited = ISSUE_RE.search(title)
+    return int(cited[1]) if cited else None
 
 
 def pull_entry_parse(
@@ -148,20 +196,7 @@ def pull_entry_parse(
     body = entry.get("body") or ""
     if not isinstance(body, str):
         raise PullRequestDataInvalid(f"{where}: 'body' must be a string or null")
-    user = entry.get("user")
-    login = user.get("login") if isinstance(user, Mapping) else None
-    if user is not None and not isinstance(user, Mapping):
-        raise PullRequestDataInvalid(f"{where}: 'user' must be an object with 'login', or null")
-    if login is not None:
-        if not isinstance(login, str):
-            raise PullRequestDataInvalid(f"{where}: 'user.login' must be a string or null")
-        if login.endswith("[bot]"):
-            login = None  # an app (dependabot[bot]) is nobody to credit or count: no author
-        else:
-            try:
-                github_handle_validator(login)
-            except ValidationError:
-                raise PullRequestDataInvalid(f"{where}: 'user.login' {login!r} is not a GitHub handle") from None
+    login = pull_entry_author(entry, where=where)
     state = entry.get("state")
     if state not in ("open", "closed"):
         raise PullRequestDataInvalid(f"{where}: 'state' must be 'open' or 'closed', got {state!r}")
@@ -182,8 +217,7 @@ def pull_entry_parse(
     if issue is not None and (not isinstance(issue, int) or isinstance(issue, bool) or issue <= 0):
         raise PullRequestDataInvalid(f"{where}: 'issue' must be a positive integer or null, got {issue!r}")
     if issue is None:
-        cited = ISSUE_RE.search(title)
-        issue = int(cited[1]) if cited else default_issue
+        issue = title_issue(title) or default_issue
     files = entry.get("changed_files", [])
     if files is None:
         files = []
@@ -206,7 +240,7 @@ def pull_entry_parse(
         author_verified=verified and login is not None,
         state=PullRequest.State.MERGED if is_merged else state,
         merged_at=merged_at if is_merged else None,
-        opened_at=_date(entry.get("created_at"), what="'created_at'", where=where),
+        opened_at=pull_entry_opened_at(entry, where=where),
         issue=issue,
         changed_files=tuple(sorted(set(files))),
     )
@@ -251,9 +285,44 @@ def pull_entries_parse(
 def _contributor(login: str, *, created: list[str]) -> Contributor:
     contributor = Contributor.objects.filter(github_handle__iexact=login).first()
     if contributor is None:
-        contributor = Contributor.objects.create(github_handle=login, user=None)
+        try:
+            with transaction.atomic():
+                contributor = Contributor.objects.create(github_handle=login, user=None)
+        except IntegrityError:
+            # Another transaction (a webhook delivery processed at the same time) created them first.
+            return Contributor.objects.get(github_handle__iexact=login)
         created.append(login)
     return contributor
+
+
+def pull_request_attribute(
+    pr: PullRequest,
+    *,
+    author: str | None,
+    author_verified: bool,
+    opened_at: dt.datetime | None,
+    issue: int | None,
+    new_people: list[str],
+    campaigns: dict[int | None, Campaign | None] | None = None,
+) -> None:
+    """Set who opened ``pr``, when, and for which mega-issue and campaign; ``pr`` is not saved.
+
+    ``author`` (a GitHub handle, ``None`` for no author) becomes a `Contributor`, created
+    without an account when new (the handle is appended to ``new_people``); without an author
+    ``author_verified`` is False. An unknown ``opened_at`` keeps the one recorded. The campaign
+    is the one owning ``issue`` (`campaigns_for_issues`: its own issue or a follow-up its
+    analyzer module lists), ``None`` when none does; ``campaigns`` caches that look-up by issue.
+    """
+    if campaigns is None:
+        campaigns = {}
+    if issue not in campaigns:
+        found = campaigns_for_issues([issue]) if issue is not None else []
+        campaigns[issue] = found[0] if found else None
+    pr.author = _contributor(author, created=new_people) if author else None
+    pr.author_verified = author_verified and author is not None
+    pr.opened_at = opened_at or pr.opened_at
+    pr.issue = issue
+    pr.campaign = campaigns[issue]
 
 
 def _unlinked_reason(data: PullRequestData, campaign: Campaign | None, unmatched: list[str]) -> str:
@@ -320,10 +389,6 @@ def pull_requests_import(entries: Iterable[PullRequestData]) -> ImportReport:
     campaigns: dict[int | None, Campaign | None] = {}
     with transaction.atomic():
         for data in entries:
-            if data.issue not in campaigns:
-                found = campaigns_for_issues([data.issue]) if data.issue is not None else []
-                campaigns[data.issue] = found[0] if found else None
-            campaign = campaigns[data.issue]
             pr = PullRequest.objects.select_for_update().filter(repo=data.repo, number=data.number).first()
             created = pr is None
             if pr is None:
@@ -334,12 +399,17 @@ def pull_requests_import(entries: Iterable[PullRequestData]) -> ImportReport:
             if pr.state != PullRequest.State.MERGED or data.state == PullRequest.State.MERGED:
                 pr.state = data.state
                 pr.merged_at = data.merged_at if data.merged_at is not None else pr.merged_at
-            pr.opened_at = data.opened_at or pr.opened_at
-            pr.issue = data.issue
             pr.changed_files = list(data.changed_files)
-            pr.author = _contributor(data.author, created=new_people) if data.author else None
-            pr.author_verified = data.author_verified
-            pr.campaign = campaign
+            pull_request_attribute(
+                pr,
+                author=data.author,
+                author_verified=data.author_verified,
+                opened_at=data.opened_at,
+                issue=data.issue,
+                new_people=new_people,
+                campaigns=campaigns,
+            )
+            campaign = pr.campaign
             match = task_match(title=data.title, body=data.body, campaigns=[campaign]) if campaign else None
             tasks = {t.pk for t in match.tasks} if match else set()
             if pr.claim_id is not None and pr.claim is not None:

@@ -15,6 +15,13 @@ Rules (DESIGN.md section 6; issue 5, item 2):
   author is the claimant (then the claim gets the URL). A PR that mentions someone else's
   task is linked for the record but moves nothing.
 - Every state change goes through ``campaigns.services.task_status_set`` (a history row).
+- The PR's author, ``opened_at``, mega-issue, campaign and (merged) ``confirmed_snapshot`` are
+  recorded with ``import_pulls``'s rules (``onboarding.claims.imports``), so the leaderboard and
+  the bus factor count a PR that arrives only by webhook as they count an imported one. The
+  delivery is signed by GitHub, so its ``user.login`` is a verified author (an app,
+  ``name[bot]``, is no author); a title citing no ``gh-NNN`` keeps the issue recorded. A
+  ``user.login`` or ``created_at`` the import would refuse is left unknown and named in the
+  delivery's ``result``; changed files are not in a delivery and stay as they are.
 - Deliveries are idempotent by ``X-GitHub-Delivery``, and one older than the newest applied
   for the same PR (by the payload's ``pull_request.updated_at``) links but changes no state.
   A delivery whose processing raised is ``failed`` with the error; GitHub's redelivery of it
@@ -37,6 +44,14 @@ from django.utils.dateparse import parse_datetime
 
 from onboarding.campaigns.models import Task
 from onboarding.campaigns.services import task_status_set
+from onboarding.claims.imports import (
+    PullRequestDataInvalid,
+    confirmation_for,
+    pull_entry_author,
+    pull_entry_opened_at,
+    pull_request_attribute,
+    title_issue,
+)
 from onboarding.claims.matching import op_names_in as op_names_in  # re-exported for callers of the old home
 from onboarding.claims.matching import tasks_named_in
 from onboarding.claims.models import Claim, ClaimEvent, PullRequest
@@ -58,12 +73,14 @@ class PullRequestOutcome:
     linked: list[str] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)
     stale: bool = False
+    unknown: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         parts = [f"{self.pull_request} is {self.pull_request.state}"]
         parts.append("linked to " + ", ".join(self.linked) if self.linked else "linked to no task")
         if self.moved:
             parts.append("moved " + ", ".join(self.moved))
+        parts.extend(self.unknown)
         if self.stale:
             parts.append("older than a delivery already applied: states left alone")
         return "; ".join(parts)
@@ -217,7 +234,8 @@ def _state_of(pr: dict[str, Any]) -> str:
 
 
 def pull_request_apply(*, payload: dict[str, Any], delivery: Delivery | None = None) -> PullRequestOutcome:
-    """Record the PR of a ``pull_request`` payload, link it to tasks and move their states."""
+    """Record the PR of a ``pull_request`` payload (author, opening time, issue, campaign too), link it to tasks
+    and move their states; a user or date that cannot be read is left unknown and named in ``outcome.unknown``."""
     data = payload["pull_request"]
     repo = payload_repository(payload)
     number = payload_number(payload)
@@ -236,15 +254,19 @@ def pull_request_apply(*, payload: dict[str, Any], delivery: Delivery | None = N
         # A merge is final: no late delivery of an earlier state can take it back.
         pr.state = state
         pr.merged_at = parse_datetime(data["merged_at"]) if data.get("merged_at") else None
-    pr.save()
-    if delivery is not None:
-        delivery.pr_updated_at = updated_at
+    unknown = _attribution_set(pr, data)
 
     by_url = Claim.objects.filter(pr_url=url).select_related("task", "contributor")
     tasks = {c.task.pk: c.task for c in by_url}
     for task in tasks_named_in(title=data.get("title") or "", body=data.get("body") or ""):
         tasks.setdefault(task.pk, task)
-    outcome = PullRequestOutcome(pull_request=pr, stale=stale)
+    linked = set(tasks) | (set(pr.tasks.values_list("pk", flat=True)) if pr.pk else set())
+    pr.confirmed_snapshot = confirmation_for(pr, linked)
+    pr.save()
+    if delivery is not None:
+        delivery.pr_updated_at = updated_at
+
+    outcome = PullRequestOutcome(pull_request=pr, stale=stale, unknown=unknown)
     if tasks:
         pr.tasks.add(*tasks.values())
     for task in sorted(tasks.values(), key=lambda t: (t.campaign_id, t.name)):
@@ -260,6 +282,34 @@ def pull_request_apply(*, payload: dict[str, Any], delivery: Delivery | None = N
             if moved:
                 outcome.moved.append(f"{task.name} → {moved}")
     return outcome
+
+
+def _attribution_set(pr: PullRequest, data: dict[str, Any]) -> list[str]:
+    """Record the author, ``opened_at``, issue and campaign of ``pr`` as ``import_pulls`` does (unsaved).
+
+    Returns what was left unknown and why, for the delivery's result: a ``user.login`` or
+    ``created_at`` that `pull_entry_parse` would refuse (the payload check lets them through).
+    """
+    unknown: list[str] = []
+    try:
+        author = pull_entry_author(data, where="pull_request")
+    except PullRequestDataInvalid as exc:
+        author = None
+        unknown.append(f"author left unknown ({exc})")
+    try:
+        opened_at = pull_entry_opened_at(data, where="pull_request")
+    except PullRequestDataInvalid as exc:
+        opened_at = None
+        unknown.append(f"opening time left {'as recorded' if pr.opened_at else 'unknown'} ({exc})")
+    pull_request_attribute(
+        pr,
+        author=author,
+        author_verified=True,  # the delivery is signed: GitHub itself says who opened it
+        opened_at=opened_at,
+        issue=title_issue(data.get("title") or "") or pr.issue,
+        new_people=[],
+    )
+    return unknown
 
 
 def _is_stale(*, repo: str, number: int, updated_at: dt.datetime | None, delivery: Delivery | None) -> bool:

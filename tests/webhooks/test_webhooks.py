@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -9,15 +10,20 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.test.utils import override_settings
 
-from onboarding.campaigns.models import Task, TaskStatusChange
+from onboarding.campaigns.models import Campaign, Task, TaskStatusChange
+from onboarding.claims.imports import pull_entries_parse, pull_requests_import
 from onboarding.claims.models import Claim, ClaimEvent, PullRequest
+from onboarding.contributors.busfactor import STAGES, bus_factor
 from onboarding.contributors.models import Contributor
+from onboarding.leaderboard.selectors import leaderboard_list
 from onboarding.webhooks.models import Delivery
 from onboarding.webhooks.services import op_names_in
 from onboarding.webhooks.signature import signature_for, signature_is_valid
+from tests.leaderboard.conftest import Rescan, rescan  # noqa: F401  (fixture)
 
 from .conftest import Deliver
 
@@ -95,6 +101,9 @@ class TestRealDelivery:
         assert (pr.repo, pr.number, pr.state, pr.title) == ("derekg1729/test-repo", 315, "merged", "Test PR Title")
         assert pr.merged_at.isoformat() == "2025-10-15T07:15:39+00:00"
         assert list(pr.tasks.all()) == [task]
+        assert (pr.author, pr.author_verified) == (task.claims.get().contributor, True)
+        assert pr.opened_at.isoformat() == "2025-10-15T07:09:59+00:00"
+        assert (pr.issue, pr.campaign) == (None, None)  # "Test PR Title" cites no gh-NNN
         task.refresh_from_db()
         assert task.status == Task.Status.IN_REVIEW  # merged, but done only once a scan confirms it
 
@@ -354,3 +363,196 @@ class TestPullRequestLifecycle:
         pr = PullRequest.objects.get()
         assert pr.state == "merged"  # a merge is final, whatever arrives later
         assert task.status == Task.Status.IN_REVIEW
+
+
+class TestWhatIsRecorded:
+    """A pull request that arrives only by webhook carries what ``import_pulls`` records: author,
+    opening time, mega-issue, campaign and, once merged and scanned, a confirmation."""
+
+    TITLE = "gh-134584: Eliminate redundant refcounting from `_CALL_TYPE_1`"
+    MERGED_DAY = dt.date(2025, 10, 15)
+
+    @pytest.fixture
+    def task(self, make_task: Callable[..., Task]) -> Task:
+        return make_task("CALL_TYPE_1", uop="_CALL_TYPE_1")
+
+    @pytest.fixture
+    def merged(self, payload: Payload) -> dict[str, Any]:
+        """The real captured merge of derekg1729/test-repo#315, its title naming a refcount task."""
+        return payload("pull_request.closed.merged", title=self.TITLE)
+
+    def arrive(self, route: str, body: dict[str, Any], deliver: Deliver) -> None:
+        if route == "webhook":
+            with override_settings(GITHUB_WEBHOOK_REPOSITORY="derekg1729/test-repo"):
+                assert deliver(body).status_code == 202
+            assert Delivery.objects.get().status == "processed"
+        else:  # the same GitHub-shaped pull request, through import_pulls' parser and writer
+            pull_requests_import(pull_entries_parse([body["pull_request"]], source="the delivery"))
+
+    def test_a_merged_delivery_records_author_opened_at_issue_and_campaign(
+        self, deliver: Deliver, merged: dict[str, Any], task: Task
+    ) -> None:
+        self.arrive("webhook", merged, deliver)
+
+        pr = PullRequest.objects.get()
+        assert (pr.state, pr.merged_at) == ("merged", dt.datetime(2025, 10, 15, 7, 15, 39, tzinfo=dt.UTC))
+        assert (pr.author.github_handle, pr.author.user, pr.author_verified) == ("derekg1729", None, True)
+        assert pr.opened_at == dt.datetime(2025, 10, 15, 7, 9, 59, tzinfo=dt.UTC)
+        assert (pr.issue, pr.campaign) == (134584, task.campaign)
+        assert list(pr.tasks.all()) == [task]
+        assert pr.changed_files == []  # a delivery gives only their count: left unknown
+        assert pr.confirmed_snapshot is None  # no scan after the merge yet
+        assert Delivery.objects.get().result == "derekg1729/test-repo#315 is merged; linked to refcount/CALL_TYPE_1"
+
+    @pytest.mark.parametrize("route", ["webhook", "import"])
+    def test_a_later_scan_credits_the_author_as_it_credits_an_imported_one(
+        self,
+        route: str,
+        deliver: Deliver,
+        merged: dict[str, Any],
+        task: Task,
+        rescan: Rescan,  # noqa: F811
+    ) -> None:
+        self.arrive(route, merged, deliver)
+
+        assert list(leaderboard_list()) == []  # merged, not yet confirmed by a scan
+        rescan(task, at=dt.datetime(2025, 10, 20, 12, tzinfo=dt.UTC))
+
+        easy = settings.LEADERBOARD_CONVERSION_POINTS[Task.Difficulty.EASY]
+        assert [(s.github_handle, s.conversions, s.points) for s in leaderboard_list()] == [("derekg1729", 1, easy)]
+        stage = next(s.slug for s in STAGES if "refcount" in s.campaigns)
+        table = bus_factor(as_of=dt.date(2025, 10, 20))
+        row = next(r for r in table.rows if r.stage.slug == stage)
+        assert [p.github_handle for p in next(w for w in row.windows if w.window == "all").people] == ["derekg1729"]
+
+    @pytest.mark.parametrize("route", ["webhook", "import"])
+    def test_a_delivery_after_the_confirming_scan_records_it(
+        self,
+        route: str,
+        deliver: Deliver,
+        merged: dict[str, Any],
+        task: Task,
+        rescan: Rescan,  # noqa: F811
+    ) -> None:
+        scan = rescan(task, at=dt.datetime(2025, 10, 20, 12, tzinfo=dt.UTC))
+
+        self.arrive(route, merged, deliver)
+
+        assert PullRequest.objects.get().confirmed_snapshot == scan.snapshot
+        assert [s.github_handle for s in leaderboard_list()] == ["derekg1729"]
+
+    @pytest.mark.parametrize("user", [{"login": "dependabot[bot]", "type": "Bot"}, None])
+    def test_an_app_or_a_null_user_is_no_author(
+        self,
+        user: dict[str, str] | None,
+        deliver: Deliver,
+        merged: dict[str, Any],
+        task: Task,
+        rescan: Rescan,  # noqa: F811
+    ) -> None:
+        if user is not None:
+            user = {**merged["pull_request"]["user"], **user}
+        merged["pull_request"]["user"] = user
+
+        self.arrive("webhook", merged, deliver)
+        rescan(task, at=dt.datetime(2025, 10, 20, 12, tzinfo=dt.UTC))
+
+        pr = PullRequest.objects.get()
+        assert (pr.author, pr.author_verified) == (None, False)
+        assert (pr.issue, pr.campaign, pr.opened_at.date()) == (134584, task.campaign, self.MERGED_DAY)
+        assert not Contributor.objects.exists()
+        assert Delivery.objects.get().result == "derekg1729/test-repo#315 is merged; linked to refcount/CALL_TYPE_1"
+        assert list(leaderboard_list()) == []
+
+    @pytest.mark.parametrize(
+        ("field", "value", "unknown"),
+        [
+            (
+                "user",
+                {"login": "not a handle"},
+                "author left unknown (pull_request: 'user.login' 'not a handle' is not a GitHub handle)",
+            ),
+            (
+                "user",
+                {"login": "octocat_acme"},
+                "author left unknown (pull_request: 'user.login' 'octocat_acme' is not a GitHub handle)",
+            ),
+            (
+                "created_at",
+                "2025-13-45T25:61:00Z",
+                "opening time left unknown (pull_request: 'created_at' '2025-13-45T25:61:00Z' is not a date "
+                "(YYYY-MM-DD or ISO 8601))",
+            ),
+            (
+                "created_at",
+                1557933633,
+                "opening time left unknown (pull_request: 'created_at' 1557933633 is not a date "
+                "(YYYY-MM-DD or ISO 8601))",
+            ),
+        ],
+    )
+    def test_a_user_or_date_the_import_refuses_is_left_unknown_and_said(
+        self,
+        field: str,
+        value: Any,
+        unknown: str,
+        deliver: Deliver,
+        payload: Payload,
+        make_task: Callable[..., Task],
+        make_contributor: Callable[..., Contributor],
+    ) -> None:
+        task = make_task("CALL_TYPE_1", uop="_CALL_TYPE_1", status=Task.Status.CLAIMED)
+        Claim.objects.create(
+            task=task, contributor=make_contributor("alice"), claimed_at="2019-05-01T00:00Z", pr_url=HELLO
+        )
+        body = payload("pull_request.opened", title=self.TITLE)
+        body["pull_request"][field] = {**body["pull_request"][field], **value} if field == "user" else value
+
+        response = deliver(body)
+
+        assert response.status_code == 202
+        delivery = Delivery.objects.get()
+        assert delivery.status == "processed"
+        assert delivery.result == (
+            "Codertocat/Hello-World#2 is open; linked to refcount/CALL_TYPE_1; moved CALL_TYPE_1 → in_review; "
+            + unknown
+        )
+        pr = PullRequest.objects.get()
+        assert (pr.state, pr.issue, pr.campaign, pr.claim) == ("open", 134584, task.campaign, task.claims.get())
+        if field == "user":
+            assert (pr.author, pr.author_verified, pr.opened_at.isoformat()) == (
+                None,
+                False,
+                "2019-05-15T15:20:33+00:00",
+            )
+        else:
+            assert (pr.author.github_handle, pr.author_verified, pr.opened_at) == ("Codertocat", True, None)
+        task.refresh_from_db()
+        assert task.status == Task.Status.IN_REVIEW
+
+    def test_an_unreadable_opening_time_later_keeps_the_one_recorded(self, deliver: Deliver, payload: Payload) -> None:
+        deliver(payload("pull_request.opened", title=self.TITLE))
+        deliver(payload("pull_request.synchronize", title=self.TITLE, created_at="yesterday"))
+
+        assert PullRequest.objects.get().opened_at.isoformat() == "2019-05-15T15:20:33+00:00"
+        assert (
+            Delivery.objects.order_by("pk")
+            .last()
+            .result.endswith(
+                "opening time left as recorded (pull_request: 'created_at' 'yesterday' is not a date "
+                "(YYYY-MM-DD or ISO 8601))"
+            )
+        )
+
+    def test_a_title_citing_no_issue_keeps_the_imported_one(
+        self, deliver: Deliver, payload: Payload, task: Task
+    ) -> None:
+        body = payload("pull_request.opened", title="Convert `_CALL_TYPE_1`")
+        pull_requests_import(pull_entries_parse([body["pull_request"]], source="pulls.json", default_issue=134584))
+        campaign = Campaign.objects.get(slug="refcount")
+        assert (PullRequest.objects.get().issue, PullRequest.objects.get().campaign) == (134584, campaign)
+
+        deliver(payload("pull_request.synchronize", title="Convert `_CALL_TYPE_1`"))
+
+        pr = PullRequest.objects.get()
+        assert (pr.issue, pr.campaign, pr.author.github_handle) == (134584, campaign, "Codertocat")
