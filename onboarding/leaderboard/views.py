@@ -38,6 +38,7 @@ from onboarding.leaderboard.selectors import (
 )
 from onboarding.leaderboard.services import recognition_record
 from onboarding.web.pagecache import memoize
+from onboarding.web.viewer import viewer_contributor
 
 #: Contributors per page of the leaderboard.
 LEADERBOARD_PER_PAGE = 50
@@ -47,7 +48,7 @@ CELEBRATIONS_ON_PAGE = 10
 
 @require_GET
 def leaderboard(request: HttpRequest) -> HttpResponse:
-    campaigns = campaign_choice_list()
+    campaigns = memoize("campaign-choices", campaign_choice_list)
     form = LeaderboardFilterForm(request.GET, campaigns=campaigns)
     context: dict[str, object] = {
         "form": form,
@@ -55,6 +56,7 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
         "page_obj": None,
         "conversion_points": settings.LEADERBOARD_CONVERSION_POINTS,
         "recognition_points": settings.LEADERBOARD_RECOGNITION_POINTS,
+        "viewer": viewer_contributor(request.user),
     }
     if not form.is_valid():
         return render(request, "leaderboard/leaderboard.html", context, status=400)

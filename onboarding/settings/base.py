@@ -125,7 +125,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading a signed-in person's user row once per data version.
+    "onboarding.web.auth.MemoizedModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 

@@ -24,6 +24,7 @@ from onboarding.speedups.forms import ComparisonForm, RunUploadForm, SeriesForm,
 from onboarding.speedups.measures import RATIO_CONVENTION
 from onboarding.speedups.models import BenchmarkRun
 from onboarding.speedups.selectors import (
+    SpeedupSeries,
     benchmark_result_history,
     benchmark_run_builds,
     benchmark_run_get,
@@ -38,6 +39,7 @@ from onboarding.speedups.trends import (
     ATTRIBUTION_NIGHTS,
     PEP836_TARGETS,
     ROLLING_NIGHTS,
+    Summary,
     attribution_list,
     change_events_between,
     conversions_outside_nights,
@@ -45,18 +47,22 @@ from onboarding.speedups.trends import (
     regression_list,
     summary_get,
 )
+from onboarding.web.pagecache import memoize
 
 
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
-    form = SeriesForm(request.GET, builds=benchmark_run_builds())
-    window_form = WindowForm(request.GET)
-    baseline_build, candidate_build = form.builds()
-    start, end = window_form.window()
-    title = f"{candidate_build} against {baseline_build}: geometric mean per night and machine"
-    # Every costly part is a callable run once, when the template first asks for it: the
-    # template memoizes its content per data version and query, so a hit computes none of them.
-    series = cache(lambda: speedup_series(baseline_build=baseline_build, candidate_build=candidate_build))
+    # Every costly part, the forms too, is a callable run once, when the template first asks for
+    # it: the template memoizes its content per data version and query, so a hit computes none
+    # of them. Whether the query is valid (the status) is memoized per data version and query too.
+    form = cache(lambda: SeriesForm(request.GET, builds=memoize("benchmark-run-builds", benchmark_run_builds)))
+    window_form = cache(lambda: WindowForm(request.GET))
+
+    @cache
+    def series() -> SpeedupSeries:
+        baseline_build, candidate_build = form().builds()
+        return speedup_series(baseline_build=baseline_build, candidate_build=candidate_build)
+
     markers = cache(conversion_merged_list)
     regressions = cache(lambda: regression_list(series()))
     nights = cache(lambda: nights_by_machine(series()))
@@ -66,6 +72,18 @@ def overview(request: HttpRequest) -> HttpResponse:
         return change_events_between(min(days) - dt.timedelta(days=1), max(days)) if days else []
 
     events = cache(_events)
+
+    def _chart() -> str:
+        baseline_build, candidate_build = form().builds()
+        title = f"{candidate_build} against {baseline_build}: geometric mean per night and machine"
+        return speedup_chart_svg(series(), markers=markers(), title=title, events=events(), regressions=regressions())
+
+    def _summary() -> Summary:
+        start, end = window_form().window()
+        return summary_get(series(), start=start, end=end)  # type: ignore[arg-type]
+
+    query = request.GET.urlencode()
+    valid = memoize(f"speedups-overview-valid:{query}", lambda: form().is_valid() and window_form().is_valid())
     return render(
         request,
         "speedups/overview.html",
@@ -74,25 +92,21 @@ def overview(request: HttpRequest) -> HttpResponse:
             "window_form": window_form,
             "series": series,
             "nights": nights,
-            "chart": cache(
-                lambda: speedup_chart_svg(
-                    series(), markers=markers(), title=title, events=events(), regressions=regressions()
-                )
-            ),
+            "chart": cache(_chart),
             "targets": PEP836_TARGETS,
             "markers": markers,
             "events": events,
             "regressions": regressions,
-            "summary": cache(lambda: summary_get(series(), start=start, end=end)),  # type: ignore[arg-type]
+            "summary": cache(_summary),
             "attributions": cache(lambda: attribution_list(series())),
             "conversions_outside": cache(lambda: conversions_outside_nights(series())),
             "convention": RATIO_CONVENTION,
             "rolling_nights": ROLLING_NIGHTS,
             "attribution_nights": ATTRIBUTION_NIGHTS,
             "attribution_min_nights": ATTRIBUTION_MIN_NIGHTS,
-            "query": request.GET.urlencode(),
+            "query": query,
         },
-        status=200 if form.is_valid() and window_form.is_valid() else 400,
+        status=200 if valid else 400,
     )
 
 

@@ -24,14 +24,25 @@ The cost of a hit is one primary-key ``SELECT`` and one cache read. Within one r
 the middleware) the version is read once for all memoized parts and forgotten at once when
 this process writes to the site's data. The cost of a write is
 one upsert per writing transaction, after its commit.
+
+**Memos.** `memoize` keeps a page's parts under the same version. In front of the shared cache,
+each process keeps the memos it last read or built in memory (`LOCAL_MEMO_ENTRIES`, least
+recently used dropped first, each until the shared entry's own expiry), so a memoized part
+costs no cache read. That is safe across processes because the version is still read from the
+database on every request that uses a memo: a write by any process moves it, and no memo of
+an older version is looked up again. Parts that depend on who is looking (``shared=False``,
+keyed by the person) stay in this memory only.
 """
 
 from __future__ import annotations
 
 import hashlib
+import pickle
 import re
 import secrets
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -44,10 +55,12 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse
 
 __all__ = [
+    "LOCAL_MEMO_ENTRIES",
     "PAGE_CACHE_SECONDS",
     "DataVersionBump",
     "PageCacheMiddleware",
     "bump_data_version",
+    "clear_local_memos",
     "data_version",
     "install_write_tracking",
     "memoize",
@@ -57,6 +70,8 @@ __all__ = [
 #: How long a cached page is served at most, in seconds, even without writes
 #: (``settings.PAGE_CACHE_SECONDS`` overrides it; 0 turns page caching off, as the test settings do).
 PAGE_CACHE_SECONDS = 300
+#: How many memos each process keeps in memory in front of the shared cache (see `memoize`).
+LOCAL_MEMO_ENTRIES = 256
 #: Path prefixes never cached.
 UNCACHED_PREFIXES = ("/api/", "/admin/", "/accounts/", "/static/")
 VERSION_TABLE = "web_sitedataversion"
@@ -66,7 +81,6 @@ _BUMP_SQL = (
     f"ON CONFLICT (id) DO UPDATE SET version = {VERSION_TABLE}.version + 1"
 )
 T = TypeVar("T")
-_MISSING = object()
 _tables: frozenset[str] | None = None
 #: Bumped when a setting changes (``override_settings``): pages may depend on settings too.
 _settings_generation = 0
@@ -183,6 +197,7 @@ def settings_changed(**kwargs: object) -> None:
     """``setting_changed`` receiver: pages cached under the old settings are not served again."""
     global _settings_generation
     _settings_generation += 1
+    clear_local_memos()
 
 
 def _timeout() -> int:
@@ -206,25 +221,91 @@ def data_version(using: str = DEFAULT_DB_ALIAS) -> str | None:
     return version
 
 
-def memoize(name: str, build: Callable[[], T], *, timeout: int | None = None) -> T:
-    """``build()``'s result, kept in the cache under ``name`` until the next write to the data.
+class _LocalMemos:
+    """This process's memos in memory: pickled values by key, each with its expiry (Unix time).
+
+    Only the data version last seen is kept: a new version empties it (no entry of an older
+    one could be looked up again). Pickled, so every caller gets its own copy, as from the
+    shared cache. Thread-safe.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._version: str | None = None
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, version: str, key: str) -> bytes | None:
+        with self._lock:
+            if version != self._version:
+                return None
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] <= time.time():
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def set(self, version: str, key: str, data: bytes, expires: float) -> None:
+        with self._lock:
+            if version != self._version:
+                self._entries.clear()
+                self._version = version
+            self._entries[key] = (expires, data)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._version = None
+
+
+_local_memos = _LocalMemos(LOCAL_MEMO_ENTRIES)
+
+
+def clear_local_memos() -> None:
+    """Forget the memos this process keeps in memory (the shared cache keeps its own)."""
+    _local_memos.clear()
+
+
+def memoize(name: str, build: Callable[[], T], *, timeout: int | None = None, shared: bool = True) -> T:
+    """``build()``'s result, kept under ``name`` until the next write to the data.
 
     For the costly parts of a page that do not depend on who is looking (charts, the
     celebration list, highlighted code), so signed-in people and the first visitor after a
     write pay for them once. ``name`` must identify everything the result depends on apart
-    from the data (a campaign's slug, a filter's value). The result must be picklable.
+    from the data (a campaign's slug, a filter's value). The result must be picklable; each
+    call returns its own copy. It is kept for ``timeout`` seconds at most (default
+    ``PAGE_CACHE_SECONDS``) in this process's memory and, when ``shared``, in the cache every
+    process reads; ``shared=False`` suits cheap parts that depend on the person (``name``
+    then holds their id), which the shared cache would only fill with one entry per person.
     Without a version (no write yet, or ``PAGE_CACHE_SECONDS`` is 0) it simply builds.
     """
     seconds = _timeout() if timeout is None else timeout
     version = data_version() if seconds > 0 else None
     if version is None:
         return build()
-    key = f"memo:{version}.{_settings_generation}:{hashlib.sha256(name.encode()).hexdigest()}"
-    hit = cache.get(key, _MISSING)
-    if hit is not _MISSING:
-        return cast(T, hit)
+    # "memo2": the cached shape is (expiry, pickled value); the "memo:" entries held the value alone.
+    key = f"memo2:{version}.{_settings_generation}:{hashlib.sha256(name.encode()).hexdigest()}"
+    data = _local_memos.get(version, key)
+    if data is not None:
+        return cast(T, pickle.loads(data))
+    now = time.time()
+    if shared:
+        # (expiry, pickled value): this process keeps it in memory no longer than the cache does.
+        hit = cache.get(key)
+        if hit is not None and hit[0] > now:
+            _local_memos.set(version, key, hit[1], hit[0])
+            return cast(T, pickle.loads(hit[1]))
     value = build()
-    cache.set(key, value, seconds)
+    data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    if shared:
+        cache.set(key, (now + seconds, data), seconds)
+    _local_memos.set(version, key, data, now + seconds)
     return value
 
 

@@ -41,8 +41,8 @@ from onboarding.campaigns.selectors import (
 )
 from onboarding.claims.models import Claim
 from onboarding.claims.selectors import (
+    ClaimSchedule,
     claim_active_for_task,
-    claim_list_active_for_contributor,
     claim_list_active_with_schedule,
     claim_list_for_task,
     claim_schedule,
@@ -65,6 +65,7 @@ from onboarding.web.forms import AssignForm, PullRequestForm, ReleaseForm, ScanS
 from onboarding.web.highlight import highlight_definition
 from onboarding.web.markdown import markdown_to_html
 from onboarding.web.pagecache import memoize
+from onboarding.web.viewer import viewer_active_claims, viewer_contributor, viewer_is_maintainer
 
 #: Tasks per page of the task list.
 TASKS_PER_PAGE = 50
@@ -118,16 +119,15 @@ def _campaign_cards() -> list[dict[str, object]]:
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    contributor = contributor_get_for_user(user=request.user)
-    my_claims = claim_list_active_for_contributor(contributor=contributor) if contributor else []
     return render(
         request,
         "web/dashboard.html",
         {
-            "campaigns": _campaign_cards,  # called by the template only when its fragment is not memoized
-            "latest": snapshot_latest(),
+            # Callables and querysets: run by the template only when its fragments are not memoized.
+            "campaigns": _campaign_cards,
+            "latest": cache(snapshot_latest),
             "recent_scans": scan_list_select()[:5],
-            "my_claims": my_claims,
+            "my_claims": viewer_active_claims(request.user),
         },
     )
 
@@ -185,7 +185,7 @@ def _sort_links(request: HttpRequest, current: str) -> list[dict[str, object]]:
 @require_GET
 def task_list(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("mine") == "1"
-    contributor = contributor_get_for_user(user=request.user) if mine else None
+    contributor = viewer_contributor(request.user) if mine else None
     # The filters, table and page links depend on the query and the data only (plus, for
     # "claimed by me", on whose claims): rendered once per data version, for everyone.
     key = f"task-list:{request.get_full_path()}:{request.user.is_authenticated}:{contributor.pk if contributor else ''}"
@@ -240,9 +240,11 @@ def task_detail(request: HttpRequest, slug: str, name: str) -> HttpResponse:
             lambda: (highlight_definition(task), markdown_to_html(task.guide) if task.guide else ""),
         )
     )
-    active = claim_active_for_task(task=task)
+    # Who holds the task and when the claim expires depend on the data only; whether the person
+    # looking may manage it is decided here, per request.
+    active, schedule = memoize(f"task-claim:{task.pk}", partial(_active_claim_and_schedule, task))
     user = request.user
-    is_maintainer = contributor_is_maintainer(user=user)
+    is_maintainer = viewer_is_maintainer(user)
     is_claimant = bool(active and user.is_authenticated and active.contributor.user_id == user.pk)
     return render(
         request,
@@ -252,16 +254,26 @@ def task_detail(request: HttpRequest, slug: str, name: str) -> HttpResponse:
             "definition_html": lambda: task_html()[0],
             "guide_html": lambda: task_html()[1],
             "active_claim": active,
-            "claim_schedule": claim_schedule(active) if active else None,
-            "claims": claim_list_for_task(task=task),
-            "history": task_history(task=task),
+            "claim_schedule": schedule,
+            # Callables: the template runs each only where it shows it (the claims and history
+            # only when their memoized fragment is not cached, each form only when offered).
+            "claims": cache(partial(claim_list_for_task, task=task)),
+            "history": cache(partial(task_history, task=task)),
             "is_maintainer": is_maintainer,
             "can_manage_claim": is_claimant or is_maintainer,
-            "pr_form": PullRequestForm(initial={"url": active.pr_url} if active else None),
-            "assign_form": AssignForm(),
-            "release_form": ReleaseForm(),
+            "pr_form": cache(partial(PullRequestForm, initial={"url": active.pr_url} if active else None)),
+            "assign_form": cache(AssignForm),
+            "release_form": cache(ReleaseForm),
         },
     )
+
+
+def _active_claim_and_schedule(task: Task) -> tuple[Claim | None, ClaimSchedule | None]:
+    active = claim_active_for_task(task=task)
+    if active is None:
+        return None, None
+    active.assigned_by  # noqa: B018 (loaded now, so the memo carries the claim box's every field)
+    return active, claim_schedule(active)
 
 
 @login_required
