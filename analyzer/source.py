@@ -6,8 +6,8 @@ import hashlib
 import os
 import stat
 from bisect import bisect_right
-from itertools import accumulate
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 from analyzer.errors import DSLSyntaxError, SourceError
