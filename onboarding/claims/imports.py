@@ -54,6 +54,7 @@ __all__ = [
     "pull_entry_opened_at",
     "pull_entry_parse",
     "pull_request_attribute",
+    "pull_requests_confirm",
     "pull_requests_import",
     "title_issue",
 ]
@@ -359,6 +360,34 @@ def confirmation_for(pr: PullRequest, task_ids: Iterable[int]) -> Snapshot | Non
         .first()
     )
     return change.snapshot if change is not None else None
+
+
+def pull_requests_confirm(*, task_ids: Iterable[int]) -> int:
+    """Record `confirmation_for` on the merged pull requests linked to ``task_ids`` that have none yet.
+
+    Called by a scan for the tasks it moved to done, so a pull request merged before that scan
+    gets its ``confirmed_snapshot`` then, not only at its next import or webhook delivery. A
+    recorded confirmation is kept: scans move tasks only for the newest snapshot, so a later
+    scan cannot find an earlier one. Returns how many pull requests it confirmed.
+    """
+    candidates = (
+        PullRequest.objects.filter(
+            tasks__in=list(task_ids),
+            state=PullRequest.State.MERGED,
+            merged_at__isnull=False,
+            confirmed_snapshot__isnull=True,
+        )
+        .distinct()
+        .prefetch_related("tasks")
+    )
+    confirmed = 0
+    for pr in candidates:
+        snapshot = confirmation_for(pr, [task.pk for task in pr.tasks.all()])
+        if snapshot is not None:
+            pr.confirmed_snapshot = snapshot
+            pr.save(update_fields=["confirmed_snapshot", "updated_at"])
+            confirmed += 1
+    return confirmed
 
 
 _FIELDS = (

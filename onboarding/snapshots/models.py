@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import ngettext
 
 #: Where CPython's own commits live.
 CPYTHON_REPOSITORY = "python/cpython"
@@ -99,19 +100,22 @@ class Scan(models.Model):
         changes.pop("status_changes", None)  # the sum of the to_* moves, shown one by one
         for key, words in _CHANGE_WORDS.items():
             if changes.get(key):
-                parts.append(words.format(n=changes.pop(key)))
+                n = changes.pop(key)
+                parts.append(ngettext(*words, n).format(n=n))
         parts += [f"{key.replace('_', ' ')}: {n}" for key, n in sorted(changes.items()) if n]
         return " · ".join(parts)
 
 
-#: How `Scan.change_summary` words each kind of change (keys of ``Scan.changes``).
+#: How `Scan.change_summary` words each kind of change (keys of ``Scan.changes``): singular and
+#: plural, chosen by ``ngettext``.
 _CHANGE_WORDS = {
-    "created": "{n} new",
-    "to_done": "{n} → done",
-    "to_todo": "{n} → to do",
-    "to_not_applicable": "{n} → no change needed",
-    "to_retired": "{n} retired",
-    "revived": "{n} back",
-    "claims_closed": "{n} claims closed",
-    "updated": "{n} updated",
+    "created": ("{n} new", "{n} new"),
+    "to_done": ("{n} → done", "{n} → done"),
+    "to_todo": ("{n} → to do", "{n} → to do"),
+    "to_not_applicable": ("{n} → no change needed", "{n} → no change needed"),
+    "to_retired": ("{n} retired", "{n} retired"),
+    "revived": ("{n} retired task back", "{n} retired tasks back"),
+    "claims_closed": ("{n} claim closed", "{n} claims closed"),
+    "pull_requests_confirmed": ("{n} merged pull request confirmed", "{n} merged pull requests confirmed"),
+    "updated": ("{n} updated", "{n} updated"),
 }

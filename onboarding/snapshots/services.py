@@ -27,6 +27,7 @@ from analyzer.source import Source, SourceTree
 from onboarding.campaigns.guides import task_guides_build
 from onboarding.campaigns.models import Campaign, CampaignProgress, Task, TaskStatusChange
 from onboarding.campaigns.services import campaign_upsert
+from onboarding.claims.imports import pull_requests_confirm
 from onboarding.claims.models import Claim
 from onboarding.claims.services import claims_close_for_tasks, claims_flag_for_tasks, claims_unflag_for_tasks
 from onboarding.errors import ScanFailed
@@ -450,6 +451,11 @@ def _tasks_sync(
         TaskStatusChange(task=task, from_status=old, to_status=new, scan=scan, snapshot=snapshot, reason=reason, at=at)
         for task, old, new, reason in history
     )
+    done_now = [task.pk for task, old, new, _ in history if new == Task.Status.DONE and old]
+    if done_now:
+        # Merged pull requests linked to these tasks are confirmed by this scan (leaderboard credit
+        # is derived live; the stored confirmation is what the API and admin show).
+        changes["pull_requests_confirmed"] += pull_requests_confirm(task_ids=done_now)
     if closing:
         by_id = {existing[name].pk: outcome for name, outcome in closing.items()}
         changes["claims_closed"] += claims_close_for_tasks(outcomes=by_id, at=at)

@@ -18,7 +18,7 @@ from responses import matchers
 
 from onboarding.campaigns.models import Campaign, Task, TaskStatusChange
 from onboarding.claims import matching
-from onboarding.claims.imports import pull_entries_parse, pull_requests_import
+from onboarding.claims.imports import PullRequestDataInvalid, pull_entries_parse, pull_requests_import
 from onboarding.claims.matching import campaigns_for_issues, task_match
 from onboarding.claims.models import PullRequest
 from onboarding.claims.selectors import pull_request_uncredited_groups
@@ -26,7 +26,7 @@ from onboarding.contributors.models import Contributor
 from onboarding.leaderboard.selectors import leaderboard_list
 from onboarding.snapshots.models import Scan, Snapshot
 from onboarding.webhooks import services as webhook_services
-from tests.onboarding.conftest import make_contributor, make_task  # noqa: F401  (fixtures)
+from tests.onboarding.conftest import make_contributor, make_task, scan_label  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -300,6 +300,35 @@ class TestConfirmationAndPoints:
             "(they were done when first scanned, or no later snapshot yet)": [2],
             "the author is unknown": [3],
         }
+
+    def test_a_real_scan_after_the_import_records_the_confirmation(
+        self,
+        scan_label: Callable[..., Scan],  # noqa: F811
+    ) -> None:
+        # _STORE_SUBSCR_DICT was converted in December 2025 (gh-142712): to do in the August
+        # snapshot, done in February's. The PR is imported between the two scans.
+        scan_label("3.15a-2025-08")
+        pull_requests_import(pull_entries_parse([entry()], source="test"))
+        pr = PullRequest.objects.get()
+        assert [t.name for t in pr.tasks.all()] == ["STORE_SUBSCR_DICT"] and pr.confirmed_snapshot is None
+
+        scan = scan_label("3.15a-2026-02")
+
+        pr.refresh_from_db()
+        assert pr.confirmed_snapshot is not None and pr.confirmed_snapshot.label == "3.15a-2026-02"
+        assert scan.changes["pull_requests_confirmed"] == 1
+        assert "1 merged pull request confirmed" in scan.change_summary
+        assert [(s.github_handle, s.conversions) for s in leaderboard_list()] == [("corona10", 1)]
+        # A later scan keeps the confirmation it found.
+        scan_label("main-2026-06")
+        pr.refresh_from_db()
+        assert pr.confirmed_snapshot.label == "3.15a-2026-02"
+
+    def test_an_impossible_time_is_a_located_error(self) -> None:
+        with pytest.raises(
+            PullRequestDataInvalid, match=r"test: entry 0 \(#142712\): 'created_at' '2025-13-45T25:61:00Z'"
+        ):
+            pull_entries_parse([entry(created_at="2025-13-45T25:61:00Z")], source="test")
 
     def test_a_task_first_seen_done_earns_nothing(self, refcount: Campaign) -> None:
         task = Task.objects.get(name="STORE_SUBSCR_DICT")

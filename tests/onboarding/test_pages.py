@@ -318,6 +318,8 @@ class TestScanList:
     def test_change_summary_words(self) -> None:
         scan = Scan(changes={"tasks_applied": False, "status_changes": 3, "created": 2, "to_done": 1, "odd_kind": 4})
         assert scan.change_summary == "older snapshot: tasks unchanged · 2 new · 1 → done · odd kind: 4"
+        scan = Scan(changes={"revived": 1, "claims_closed": 1, "pull_requests_confirmed": 2})
+        assert scan.change_summary == "1 retired task back · 1 claim closed · 2 merged pull requests confirmed"
 
 
 def test_long_names_wrap_between_words_and_stay_escaped() -> None:
