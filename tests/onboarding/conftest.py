@@ -7,11 +7,14 @@ import functools
 import itertools
 import json
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.test import Client
 from pytest_django import DjangoDbBlocker
 
 from onboarding.campaigns.models import Campaign, Task
@@ -21,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 #: The demo manifest: label, commit, repository and date of each snapshot of main, oldest first.
 MANIFEST = json.loads((ROOT / "fixtures" / "snapshots.json").read_text())["snapshots"]
 SNAPSHOT = {entry["label"]: entry for entry in MANIFEST}
+#: What the ``committed`` fixture gives: ``with committed(): write``.
+Committed = Callable[[], AbstractContextManager[object]]
 
 
 @pytest.fixture
@@ -117,3 +122,28 @@ def _reuse_analyses_of_unchanged_files() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(services, "analyze", analyze)
         yield
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[object]]) -> Committed:
+    """``with committed(): write`` runs the write's on-commit callbacks, as its commit would
+    (tests run inside a transaction, so the page cache's version bump would never run)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def page_cache(settings: Any) -> None:
+    """Page caching on (the test settings turn it off), from an empty cache; changing the setting
+    also empties this process's memos (`onboarding.web.pagecache.settings_changed`)."""
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 300
+    cache.clear()
+
+
+def signed_in(username: str, committed: Committed) -> Client:
+    """A test client signed in as ``username`` (signing in writes ``last_login``, so under ``committed``)."""
+    client = Client()
+    with committed():
+        client.force_login(User.objects.get(username=username))
+    return client

@@ -28,20 +28,9 @@ from onboarding.claims.services import claim_create
 from onboarding.contributors.services import contributor_for_user
 from onboarding.web import pagecache
 from onboarding.web.pagecache import clear_local_memos, memoize
+from tests.onboarding.conftest import signed_in
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_history")]
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture(autouse=True)
-def page_cache(settings) -> None:
-    settings.PAGE_CACHE_SECONDS = 300
-    cache.clear()
-    clear_local_memos()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_history", "page_cache")]
 
 
 def elsewhere(*statements: str) -> None:
@@ -53,13 +42,6 @@ def elsewhere(*statements: str) -> None:
             cursor.execute(sql)
     finally:
         cursor.close()
-
-
-def signed_in(username: str, committed) -> Client:
-    client = Client()
-    with committed():  # signing in writes last_login
-        client.force_login(User.objects.get(username=username))
-    return client
 
 
 def page(client: Client, url: str) -> str:

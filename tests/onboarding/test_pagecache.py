@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
@@ -24,19 +23,7 @@ from onboarding.claims.services import claim_create, claim_link_pull_request
 from onboarding.contributors.services import contributor_for_user
 from onboarding.web.pagecache import data_version, memoize
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_history")]
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """``with committed(): write`` runs the write's on-commit callbacks, as its commit would."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture(autouse=True)
-def page_cache(settings) -> None:
-    settings.PAGE_CACHE_SECONDS = 300
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_history", "page_cache")]
 
 
 def fetch(client: Client, url: str) -> tuple[str, str]:

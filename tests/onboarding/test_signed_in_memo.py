@@ -13,34 +13,15 @@ import re
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from onboarding.campaigns.models import Task
 from onboarding.web.pagecache import data_version
+from tests.onboarding.conftest import signed_in
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_history")]
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture(autouse=True)
-def page_cache(settings) -> None:
-    settings.PAGE_CACHE_SECONDS = 300
-    cache.clear()
-
-
-def signed_in(username: str, committed) -> Client:
-    client = Client()
-    with committed():  # signing in writes last_login
-        client.force_login(User.objects.get(username=username))
-    return client
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_history", "page_cache")]
 
 
 def page(client: Client, url: str) -> str:
