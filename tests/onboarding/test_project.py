@@ -22,9 +22,12 @@ from .conftest import MANIFEST, ROOT
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run Python in a fresh process with the project's settings environment (no DATABASE_URL leaks)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "GITHUB_", "SECRET"))}
-    clean.pop("DATABASE_URL", None)
+    """Run Python in a fresh process with the project's settings environment (no DATABASE_* leaks)."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "CELERY_", "GITHUB_", "SECRET", "DATABASE_"))
+    }
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60
     )
@@ -57,6 +60,21 @@ def test_production_settings_pass_the_deploy_check() -> None:
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_keeps_database_connections_and_checks_them() -> None:
+    show = (
+        "import django, os; from django.conf import settings as s; "
+        "print(s.DATABASES['default']['CONN_MAX_AGE'], s.DATABASES['default']['CONN_HEALTH_CHECKS'])"
+    )
+    env = {
+        "DJANGO_SETTINGS_MODULE": "onboarding.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "DATABASE_URL": "postgres://u@127.0.0.1:5432/none",
+    }
+
+    assert run_python(show, **env).stdout.split() == ["60", "True"]
+    assert run_python(show, **env, DATABASE_CONN_MAX_AGE="0").stdout.split() == ["0", "True"]
 
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:
