@@ -18,6 +18,7 @@ from onboarding.speedups.trends import PEP836_TARGETS, ROLLING_NIGHTS, Regressio
 
 # pyperf's formatting of a value in its unit ("3.82 ms"), for the axis and the tooltips.
 from onboarding.speedups.units import format_value
+from onboarding.web.charts import NARROW_DATE_LABELS, NARROW_WIDTH
 
 __all__ = ["TARGETS", "benchmark_means_svg", "comparison_ratios_svg", "speedup_chart_svg"]
 
@@ -42,6 +43,7 @@ def speedup_chart_svg(
     title: str,
     events: Sequence[ChangeEvent] = (),
     regressions: Sequence[Regression] = (),
+    narrow: bool = False,
 ) -> str:
     """The figure per night per machine over time, its rolling average, PEP 836's targets and annotations.
 
@@ -50,6 +52,7 @@ def speedup_chart_svg(
     20 % targets and a "no change" line span the chart; change events (``events``, within the
     plotted dates) sit on the bottom edge and merged conversions on the 1.00 line, each linking
     its source; flagged regressions are ringed. The SVG scales to its container (viewBox).
+    ``narrow`` draws the same lines in the same colours for a phone (see `_date_time_line`).
     Returns ``""`` when the series has no point.
     """
     if series.is_empty:
@@ -122,7 +125,7 @@ def speedup_chart_svg(
                     }
                     for marker in markers
                 ],
-                {"stroke": False, "dots_size": 7},
+                {"stroke": False, "dots_size": 5 if narrow else 7},
             )
         )
         colours.append(_MARKER_COLOUR)
@@ -137,7 +140,7 @@ def speedup_chart_svg(
                     }
                     for item in regressions
                 ],
-                {"stroke": False, "dots_size": 9},
+                {"stroke": False, "dots_size": 7 if narrow else 9},
             )
         )
         colours.append(_REGRESSION_COLOUR)
@@ -149,6 +152,9 @@ def speedup_chart_svg(
         range=(low, high),
         legend_at_bottom_columns=2,
         height=440,
+        narrow=narrow,
+        legend_rows=len(lines),
+        span=(start, end),
     )
     for label, values, options in lines:
         if options.pop("dashed", False):
@@ -179,12 +185,12 @@ def _responsive(svg: str) -> str:
     return re.sub(r'^<svg([^>]*?) width="\d+(?:\.\d+)?" height="\d+(?:\.\d+)?"', r'<svg\1 width="100%"', svg, count=1)
 
 
-def benchmark_means_svg(history: Sequence[BenchmarkResult], *, title: str) -> str:
+def benchmark_means_svg(history: Sequence[BenchmarkResult], *, title: str, narrow: bool = False) -> str:
     """The mean of one benchmark over time, one line per machine and build (lower is faster).
 
     ``history`` is `selectors.benchmark_result_history`; runs without a date are left out.
     Returns ``""`` when no run has a date. Lines of different machines or benchmark definitions
-    are drawn side by side, not compared.
+    are drawn side by side, not compared. ``narrow`` draws it for a phone (see `_date_time_line`).
     """
     lines: dict[str, list[BenchmarkResult]] = {}
     for result in history:
@@ -193,12 +199,16 @@ def benchmark_means_svg(history: Sequence[BenchmarkResult], *, title: str) -> st
     if not lines:
         return ""
     unit = history[0].unit
+    dates = [result.run.date for results in lines.values() for result in results]
     chart = _date_time_line(
         title=title,
         y_title=f"mean ({unit}; lower is faster)",
         colours=_MACHINE_COLOURS,
         value_formatter=lambda value: format_value(unit, value),
         include_x_axis=True,
+        narrow=narrow,
+        legend_rows=len(lines),
+        span=(min(dates), max(dates)),
     )
     for label, results in lines.items():
         results = sorted(results, key=lambda result: result.run.date)
@@ -217,9 +227,16 @@ RATIO_COLOURS = {"faster": "#2e7d32", "slower": "#c0392b", "within_noise": "#9e9
 #: Height of the comparison chart per benchmark and for its title and axis, in SVG units.
 _ROW_HEIGHT = 22
 _FRAME_HEIGHT = 110
+#: Characters of a benchmark's name on the narrow comparison chart (pygal ends a cut name with "…").
+_NARROW_NAME = 16
+#: Ratio labels at most on the narrow comparison chart's axis.
+_NARROW_RATIO_TICKS = 5
+#: Height of a narrow date chart's plot and title, and of each legend row below it, in SVG units.
+_NARROW_PLOT_HEIGHT = 340
+_NARROW_LEGEND_ROW = 22
 
 
-def comparison_ratios_svg(comparison: Comparison, *, title: str) -> str:
+def comparison_ratios_svg(comparison: Comparison, *, title: str, narrow: bool = False) -> str:
     """One horizontal bar per benchmark from the 1.00 line to its ratio, with its 95 % noise whisker.
 
     The ratio is `BenchmarkComparison.ratio` (baseline mean ÷ candidate mean, above 1 = the
@@ -228,7 +245,9 @@ def comparison_ratios_svg(comparison: Comparison, *, title: str) -> str:
     logarithm, from the spread of the per-process means). A benchmark whose noise is unknown (one
     value per side) has no whisker. Bars are coloured by pyperf's t-test (`RATIO_COLOURS`). The
     SVG has a viewBox and no fixed size, so it scales to its container (site.css gives
-    ``.chart svg`` width 100 %). Returns ``""`` without benchmarks.
+    ``.chart svg`` width 100 %). ``narrow`` draws the same bars for a phone: `NARROW_WIDTH` units
+    wide, names cut to `_NARROW_NAME` characters (the table below has them whole) and fewer ratio
+    labels. Returns ``""`` without benchmarks.
     """
     benches = sorted(
         (bench for bench in comparison.benchmarks if _plottable(bench.ratio) and bench.ratio > 0),
@@ -253,40 +272,92 @@ def comparison_ratios_svg(comparison: Comparison, *, title: str) -> str:
         values.append(value)
         ends.append(bench.ratio)
     margin = max(_MARGIN, (max(ends) - min(ends)) * 0.05)
+    low, high = max(0.0, min(ends) - margin), max(ends) + margin
+    axis_title = "baseline ÷ candidate (above 1 = faster); whisker: 95% noise"
+    names = [bench.name for bench in benches]
+    sizes: dict[str, Any] = {"title": title, "x_title": axis_title, "width": 800, "truncate_label": -1}
+    if narrow:
+        # The axis title as the title's second line: below the axis pygal wraps it to the plot's width.
+        sizes = {
+            "title": f"{title}\n{axis_title}",
+            "width": NARROW_WIDTH,
+            "y_labels": _ratio_ticks(low, high),
+            "truncate_label": -1,  # the names are cut above; pygal would cut the ratios to "1.0…"
+        }
+        names = [name if len(name) <= _NARROW_NAME else f"{name[: _NARROW_NAME - 1]}…" for name in names]
     chart = pygal.HorizontalBar(
-        title=title,
-        x_title="baseline ÷ candidate (above 1 = faster); whisker: 95% noise",
         # The 1.00 line ("no change") solid and dark, the other guides light.
-        style=_style(list(RATIO_COLOURS.values()), major_guide_stroke_color="#444", major_guide_stroke_dasharray="0"),
+        style=_style(
+            list(RATIO_COLOURS.values()),
+            narrow=narrow,
+            major_guide_stroke_color="#444",
+            major_guide_stroke_dasharray="0",
+        ),
         js=[],
         disable_xml_declaration=True,
-        width=800,
         height=_FRAME_HEIGHT + _ROW_HEIGHT * len(benches),
         show_legend=False,
         zero=1,  # bars start at "no change", so faster and slower grow in opposite directions
-        range=(max(0.0, min(ends) - margin), max(ends) + margin),
+        range=(low, high),
         y_labels_major=[1.0],
         value_formatter=lambda ratio: f"{ratio:.3f}",
-        truncate_label=-1,
-        x_labels=[bench.name for bench in benches],
+        x_labels=names,
+        **sizes,
     )
     chart.add("ratio", values)
     return _render(chart)
 
 
-def _date_time_line(*, title: str, y_title: str, colours: Sequence[str], **config: Any) -> pygal.DateTimeLine:
-    """The house chart over dates: inline SVG without scripts, legend below, dates as ``YYYY-MM-DD``."""
+def _ratio_ticks(low: float, high: float) -> list[float]:
+    """At most `_NARROW_RATIO_TICKS` round ratios from ``low`` to ``high``, 1.0 among them (it is in the range)."""
+    scale = 10 ** math.floor(math.log10(high - low))
+    for step in (scale * factor for factor in (0.1, 0.2, 0.5, 1, 2, 5, 10)):
+        first, last = math.ceil((low - 1) / step), math.floor((high - 1) / step)
+        if last - first + 1 <= _NARROW_RATIO_TICKS:
+            return [round(1 + index * step, 6) for index in range(first, last + 1)]
+    return [1.0]
+
+
+def _date_time_line(
+    *,
+    title: str,
+    y_title: str,
+    colours: Sequence[str],
+    narrow: bool,
+    legend_rows: int,
+    span: tuple[dt.datetime, dt.datetime],
+    **config: Any,
+) -> pygal.DateTimeLine:
+    """The house chart over dates: inline SVG without scripts, legend below, dates as ``YYYY-MM-DD``.
+
+    ``narrow`` draws it for a phone: `NARROW_WIDTH` units wide, `NARROW_DATE_LABELS` date labels
+    spread over ``span`` (the first and last date plotted; one label when they share a day), fewer value
+    labels, the axis title as the title's second line (the plot keeps the width a rotated one
+    takes), one legend entry per row (``legend_rows`` of them, each adding to the height so the
+    plot keeps its size).
+    """
     config.setdefault("height", 360)
+    config.setdefault("x_label_rotation", 20)
+    if narrow:
+        title, y_title = f"{title}\n{y_title}", ""
+        config.update(
+            width=NARROW_WIDTH,
+            height=_NARROW_PLOT_HEIGHT + _NARROW_LEGEND_ROW * legend_rows,
+            legend_at_bottom_columns=1,
+            x_labels=_date_labels(*span),
+            x_label_rotation=30,
+            max_scale=8,
+        )
+    else:
+        config.setdefault("width", 800)
     return pygal.DateTimeLine(
         title=title,
         y_title=y_title,
-        style=_style(colours),
+        style=_style(colours, narrow=narrow),
         js=[],
         disable_xml_declaration=True,
-        width=800,
         legend_at_bottom=True,
         truncate_legend=-1,
-        x_label_rotation=20,
         x_value_formatter=lambda value: value.strftime("%Y-%m-%d"),
         dots_size=4,
         show_x_guides=False,
@@ -294,7 +365,18 @@ def _date_time_line(*, title: str, y_title: str, colours: Sequence[str], **confi
     )
 
 
-def _style(machine_colours: Sequence[str], **overrides: Any) -> Style:
+def _date_labels(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+    """`NARROW_DATE_LABELS` evenly spaced times from ``start`` to ``end``, one per day at most."""
+    step = (end - start) / (NARROW_DATE_LABELS - 1)
+    labels: dict[dt.date, dt.datetime] = {}
+    for index in range(NARROW_DATE_LABELS):
+        moment = start + step * index
+        labels.setdefault(moment.date(), moment)
+    return list(labels.values())
+
+
+def _style(machine_colours: Sequence[str], *, narrow: bool = False, **overrides: Any) -> Style:
+    """The house style in ``machine_colours``; ``narrow`` (phones) has a smaller title and legend."""
     return Style(
         background="transparent",
         plot_background="transparent",
@@ -306,7 +388,7 @@ def _style(machine_colours: Sequence[str], **overrides: Any) -> Style:
         font_family="system-ui, sans-serif",
         label_font_size=12,
         major_label_font_size=12,
-        legend_font_size=13,
-        title_font_size=15,
+        legend_font_size=12 if narrow else 13,
+        title_font_size=13 if narrow else 15,
         **{"major_guide_stroke_color": "#e4e4e8", **overrides},
     )

@@ -47,6 +47,7 @@ from onboarding.speedups.trends import (
     regression_list,
     summary_get,
 )
+from onboarding.web.charts import ChartPair, chart_pair
 from onboarding.web.pagecache import memoize
 
 
@@ -73,10 +74,12 @@ def overview(request: HttpRequest) -> HttpResponse:
 
     events = cache(_events)
 
-    def _chart() -> str:
+    def _chart() -> ChartPair:
         baseline_build, candidate_build = form().builds()
         title = f"{candidate_build} against {baseline_build}: geometric mean per night and machine"
-        return speedup_chart_svg(series(), markers=markers(), title=title, events=events(), regressions=regressions())
+        return chart_pair(
+            speedup_chart_svg, series(), markers=markers(), title=title, events=events(), regressions=regressions()
+        )
 
     def _summary() -> Summary:
         start, end = window_form().window()
@@ -224,7 +227,10 @@ def comparison_detail(request: HttpRequest, baseline: int, candidate: int) -> Ht
         context["refusal"] = exc.message
         return render(request, "speedups/comparison.html", context, status=400)
     title = f"Run {candidate} against run {baseline}: ratio per benchmark"
-    context["chart"] = comparison_ratios_svg(context["comparison"], title=title)  # type: ignore[arg-type]
+    context["chart"] = memoize(
+        f"comparison-chart:{baseline}/{candidate}/{force}",
+        lambda: chart_pair(comparison_ratios_svg, context["comparison"], title=title),
+    )
     context["chart_colours"] = RATIO_COLOURS
     return render(request, "speedups/comparison.html", context)
 
@@ -246,8 +252,14 @@ def benchmark_detail(request: HttpRequest, name: str) -> HttpResponse:
             "history": history,
             "form": form,
             "series": series,
-            "chart": speedup_chart_svg(series, markers=conversion_merged_list(), title=title),
-            "means_chart": benchmark_means_svg(history, title=f"{name}: mean per machine and build"),
+            "chart": memoize(
+                f"benchmark-chart:{name}/{baseline_build}/{candidate_build}",
+                lambda: chart_pair(speedup_chart_svg, series, markers=conversion_merged_list(), title=title),
+            ),
+            "means_chart": memoize(
+                f"benchmark-means-chart:{name}",
+                lambda: chart_pair(benchmark_means_svg, history, title=f"{name}: mean per machine and build"),
+            ),
             "convention": RATIO_CONVENTION,
         },
         status=200 if form.is_valid() else 400,

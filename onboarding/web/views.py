@@ -60,7 +60,7 @@ from onboarding.contributors.services import contributor_for_user
 from onboarding.errors import ApplicationError
 from onboarding.snapshots.queued import scan_enqueue
 from onboarding.snapshots.selectors import scan_list as scan_list_select
-from onboarding.web.charts import burndown_svg
+from onboarding.web.charts import ChartPair, burndown_svg, chart_pair
 from onboarding.web.forms import AssignForm, PullRequestForm, ReleaseForm, ScanStartForm
 from onboarding.web.highlight import highlight_definition
 from onboarding.web.markdown import markdown_to_html
@@ -100,18 +100,18 @@ def _task_url(task: Task) -> str:
     return reverse("web:task", args=[task.campaign.slug, task.name])
 
 
-def _burndown(campaign: Campaign) -> str:
+def _burndown(campaign: Campaign) -> ChartPair:
     points = campaign_progress_list(campaign=campaign)
-    return burndown_svg(points, title=f"{campaign.title}: todo and done per snapshot")
+    return chart_pair(burndown_svg, points, title=f"{campaign.title}: todo and done per snapshot")
 
 
 def _campaign_cards() -> list[dict[str, object]]:
-    """The dashboard's campaign cards: each campaign, its counts and its burndown chart (SVG)."""
+    """The dashboard's campaign cards: each campaign, its counts and its burndown chart (wide and narrow SVG)."""
     return [
         {
             "campaign": campaign,
             "counts": campaign_counts(campaign),
-            "chart": memoize(f"burndown:{campaign.slug}", partial(_burndown, campaign)),
+            "chart": memoize(f"burndown-charts:{campaign.slug}", partial(_burndown, campaign)),
         }
         for campaign in campaign_list()
     ]
@@ -143,7 +143,8 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "campaign": campaign,
             "counts": campaign_counts(campaign),
             "points": points,
-            "chart": burndown_svg(points, title=f"{campaign.title}: todo and done per snapshot"),
+            # The dashboard's memoized drawing: the same points, drawn once per data version.
+            "chart": memoize(f"burndown-charts:{campaign.slug}", partial(_burndown, campaign)),
             "todo_by_difficulty": campaign_todo_by_difficulty(campaign=campaign),
             "recent_changes": campaign_recent_changes(campaign=campaign),
         },

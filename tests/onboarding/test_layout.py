@@ -121,6 +121,71 @@ def test_every_page_fits_a_phone_and_a_desktop(browser, site: str) -> None:  # n
     assert not problems, "\n".join(problems)
 
 
+#: Pages that draw charts (with the fixture's data), each of which must show one.
+CHART_PAGES = ("/", "/campaigns/refcount/", "/speedups/", "ratio chart")
+#: The smallest text a chart may show, in CSS px: the wide 800-unit drawing squeezed into a phone's
+#: column showed its 12-unit labels 5 px tall.
+MIN_CHART_TEXT_PX = 9
+
+CHARTS_SHOWN = """() => [...document.querySelectorAll('figure.chart')].map(figure => {
+    const shown = [...figure.querySelectorAll(':scope > div')].filter(div => div.getClientRects().length > 0);
+    const texts = shown.flatMap(div => [...div.querySelectorAll('svg text')]).filter(text => {
+        const style = getComputedStyle(text);
+        return text.textContent.trim() && text.getBBox().width > 0 && style.opacity !== '0' && style.display !== 'none';
+    });
+    // The size a reader sees: the font size in SVG units times the scale the viewBox gets on screen.
+    const sizes = texts.map(text => {
+        const m = text.getScreenCTM();
+        return parseFloat(getComputedStyle(text).fontSize) * Math.hypot(m.a, m.b);
+    });
+    return {
+        shown: shown.map(div => div.className),
+        figureScrolls: figure.scrollWidth > figure.clientWidth,
+        drawingScrolls: shown.some(div => div.scrollWidth > div.clientWidth),
+        svgRight: Math.max(...shown.map(div => div.querySelector('svg').getBoundingClientRect().right)),
+        figureRight: figure.getBoundingClientRect().right,
+        texts: texts.length,
+        smallest: Math.min(...sizes),
+    };
+})"""
+
+
+def test_charts_show_their_narrow_drawing_on_a_phone_with_readable_text(browser, site: str) -> None:  # noqa: F811
+    paths = page_paths()
+    ratio_chart = paths[12]  # default against JIT of one commit
+    problems = []
+    pages_with_charts = set()
+    for width, drawing in ((390, "chart-narrow"), (1366, "chart-wide")):
+        page = browser.new_context(base_url=site, viewport={"width": width, "height": 900}).new_page()
+        page.set_default_timeout(15_000)
+        for path in paths:
+            page.goto(path)
+            for index, chart in enumerate(page.evaluate(CHARTS_SHOWN)):
+                pages_with_charts.add("ratio chart" if path == ratio_chart else path)
+                where = f"{width} px, {path}, chart {index + 1}"
+                if chart["shown"] != [drawing]:
+                    problems.append(f"{where}: shows {chart['shown']}, not [{drawing!r}]")
+                    continue
+                if chart["figureScrolls"] or chart["drawingScrolls"] or chart["svgRight"] > chart["figureRight"] + 1:
+                    problems.append(f"{where}: scrolls sideways or sticks out of its figure ({chart})")
+                if chart["texts"] == 0 or chart["smallest"] < MIN_CHART_TEXT_PX:
+                    problems.append(f"{where}: {chart['texts']} texts, the smallest {chart['smallest']:.1f} px tall")
+        page.context.close()
+    missing = set(CHART_PAGES) - pages_with_charts
+    assert not missing, f"no chart on {sorted(missing)}: the test would check nothing there"
+    assert not problems, "\n".join(problems)
+
+
+def test_charts_stay_on_a_light_card_in_dark_mode_on_a_phone(browser, site: str) -> None:  # noqa: F811
+    page = browser.new_context(base_url=site, viewport={"width": 390, "height": 900}, color_scheme="dark").new_page()
+    page.goto("/")
+
+    background = page.evaluate("getComputedStyle(document.querySelector('figure.chart')).backgroundColor")
+    shown = page.evaluate("getComputedStyle(document.querySelector('figure.chart .chart-narrow')).display")
+
+    assert luminance(background) > 0.9 and shown == "block"
+
+
 def test_the_phone_menu_folds_and_opens(browser, site: str) -> None:  # noqa: F811
     page = browser.new_context(base_url=site, viewport={"width": 390, "height": 800}).new_page()
     page.goto("/")

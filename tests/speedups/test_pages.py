@@ -19,6 +19,7 @@ from django.urls import reverse
 from onboarding.speedups.measures import noise_interval
 from onboarding.speedups.models import BenchmarkRun
 from onboarding.speedups.selectors import comparison_get, comparison_mismatches
+from onboarding.web.charts import NARROW_WIDTH
 from tests.speedups.conftest import (
     FC_310_REFERENCE,
     FC_20221112,
@@ -241,10 +242,15 @@ class TestComparisonPage:
 
         figure = re.search(r'<figure class="chart comparison-chart">(.*?)</figure>', page, re.S)
         assert figure is not None
-        svg = figure.group(1)
+        # Drawn twice (web/_chart.html): 800 units wide for screens, NARROW_WIDTH for phones.
+        drawings = dict(re.findall(r'<div class="chart-(wide|narrow)">(<svg.*?</svg>)</div>', figure.group(1), re.S))
+        assert set(drawings) == {"wide", "narrow"}
+        svg = drawings["wide"]
         # Scales to the column (site.css: .chart svg { width: 100% }): a viewBox, no fixed size.
-        tag = svg[: svg.index(">")]
-        assert 'viewBox="0 0 800 ' in tag and " width=" not in tag and " height=" not in tag
+        for drawing, width in ((svg, 800), (drawings["narrow"], NARROW_WIDTH)):
+            tag = drawing[: drawing.index(">")]
+            assert f'viewBox="0 0 {width} ' in tag and " width=" not in tag and " height=" not in tag
+        assert drawings["narrow"].count('class="rect reactive tooltip-trigger"') == len(comparison.benchmarks)
         assert not re.search(r'(href|src)="(https?:)?//', svg)  # nothing loaded from elsewhere
         # One bar per benchmark, labelled on the axis from the lowest ratio up (pygal draws upwards).
         names = [bench.name for bench in sorted(comparison.benchmarks, key=lambda bench: (bench.ratio, bench.name))]
