@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -48,11 +49,27 @@ class LinkPullRequestSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=300, help_text="https://github.com/OWNER/REPO/pull/NUMBER")
 
 
+#: The largest primary key the databases store (a signed 64-bit integer, PostgreSQL's bigint and SQLite's INTEGER).
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(filters.NumberFilter):
+    """A row id: a whole number from 1 to `MAX_ID`; anything else is a 400 naming the parameter
+    (a larger number reached the database and failed there: SQLite cannot bind it)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
 class ClaimFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Claim.Status.choices)
     contributor = filters.CharFilter(field_name="contributor__github_handle", lookup_expr="iexact")
     campaign = filters.CharFilter(field_name="task__campaign__slug")
-    task = filters.NumberFilter(field_name="task_id")
+    task = IdFilter(field_name="task_id")
     flagged = filters.BooleanFilter(
         method="filter_flagged", help_text="true: only claims a scan flagged for a maintainer (their task went away)."
     )
@@ -165,7 +182,7 @@ class PullRequestSerializer(serializers.ModelSerializer):
 class PullRequestFilter(filters.FilterSet):
     state = filters.ChoiceFilter(choices=PullRequest.State.choices)
     repo = filters.CharFilter(lookup_expr="iexact")
-    task = filters.NumberFilter(field_name="tasks")
+    task = IdFilter(field_name="tasks")
     linked = filters.BooleanFilter(
         field_name="tasks", lookup_expr="isnull", exclude=True, distinct=True, label="Linked to at least one task."
     )

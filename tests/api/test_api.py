@@ -114,6 +114,18 @@ class TestTaskList:
             }
         ]
 
+    @pytest.mark.parametrize("url", ["/api/pull-requests/", "/api/claims/"])
+    @pytest.mark.parametrize("value", ["-102826615841021684088832", "102826615841021684088832", "0", "1.5"])
+    def test_a_task_id_out_of_range_is_a_400_not_a_database_error(
+        self, api: APIClient, tasks: dict[str, Task], url: str, value: str
+    ) -> None:
+        # Schemathesis found it: a 24-digit id reached SQLite, which cannot bind it (a 500).
+        response = api.get(f"{url}?task={value}")
+
+        assert response.status_code == 400, response.content
+        assert list(response.json()["error"]["fields"]) == ["task"]
+        assert api.get(f"{url}?task={tasks['a'].pk}").status_code == 200
+
     def test_a_bad_filter_value_is_a_400_keyed_by_parameter(self, api: APIClient, tasks: dict[str, Task]) -> None:
         response = api.get("/api/tasks/?status=sleeping&campaign=nope")
 

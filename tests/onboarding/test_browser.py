@@ -106,7 +106,8 @@ def test_a_newcomer_signs_in_filters_claims_and_links_a_pull_request(page) -> No
 
 def test_anyone_downloads_the_megaissue_from_the_campaign_page(page, tmp_path: Path) -> None:
     page.goto("/campaigns/refcount/")
-    assert page.locator("figure.chart svg").count() == 1
+    assert page.locator("figure.chart .chart-wide svg").count() == 1  # (and its phone drawing, hidden here)
+    assert page.locator("figure.chart svg:visible").count() == 1
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the mega-issue (Markdown)").click()
