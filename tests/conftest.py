@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -22,6 +23,14 @@ def pytest_configure(config: pytest.Config) -> None:
             f"the shared corpus is missing: {CPYTHON_DIR} does not exist; "
             "set JIT_SHARED_DIR to the folder holding cpython/, benchmarks/ and github-webhooks/"
         )
+
+
+def unavailable(message: str) -> NoReturn:
+    """A tool or service a test needs is missing: a failure in CI (``CI=true``, where `.ci/run`
+    provides it), a skip naming how to get it elsewhere."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ import pytest
 from django.core.management import call_command
 
 from onboarding.claims.models import Claim
+from tests.conftest import unavailable
 
 from .conftest import ROOT, SNAPSHOT
 
@@ -40,9 +41,7 @@ def browser(django_db_setup: None) -> Iterator[object]:
             f"Debian's Chromium is missing at {CHROMIUM}; install it with "
             "`apt-get update && apt-get install -y chromium` to run the browser tests"
         )
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop in this thread while the browser is open;
