@@ -41,7 +41,7 @@ def viewer_active_claims(user: AbstractBaseUser | AnonymousUser) -> list[Claim]:
         return []
 
     def build() -> list[Claim]:
-        contributor = contributor_get_for_user(user=user)
+        contributor = viewer_contributor(user)  # memoized beside this: no second look-up on a miss
         return list(claim_list_active_for_contributor(contributor=contributor)) if contributor else []
 
     return memoize(f"viewer-active-claims:{user.pk}", build, shared=False)
