@@ -44,12 +44,14 @@ _TOKEN_RE = re.compile(
 # Alternatives that start with different characters are reordered (identifiers and
 # one-character punctuation first) and ``-[->]?`` stands for ``--|->|-``: the same tokens,
 # fewer failed tries.
+#: A complete string or character literal (possessive: a closing quote is never given back).
+_LITERAL = r""""(?:\\.|[^"\\\n])*+"|'(?:\\.|[^'\\\n])*+'"""
 _BODY_TOKEN = (
     r"""[A-Za-z_][A-Za-z0-9_]*+"""
     r"""|[()\[\]{},;:~^%?.\#+*/]"""
     r"""|-[->]?|>[>=]?|<[<=]?|&&?|\|\|?|=?=|!=?"""
     r"""|0[xX][0-9a-fA-F]++|[0-9]++"""
-    r"""|"(?:\\.|[^"\\\n])*+"|'(?:\\.|[^'\\\n])*+'"""
+    rf"""|{_LITERAL}"""
     r"""|["'].*|.|\Z"""
 )
 _BODY_SPLIT_RE = re.compile(r"""((?:[ \t\r\f\v\n]++|/(?:/[^\n]*+|\*.*?\*/))*+)(""" + _BODY_TOKEN + ")", re.DOTALL)
@@ -57,7 +59,7 @@ _BODY_SPLIT_RE = re.compile(r"""((?:[ \t\r\f\v\n]++|/(?:/[^\n]*+|\*.*?\*/))*+)("
 #: out, `InstDef.code`): there the gap can only be white space, and not trying a comment
 #: before each token makes the split about an eighth faster.
 _BODY_SPLIT_NO_COMMENT_RE = re.compile(r"""([ \t\r\f\v\n]*+)(""" + _BODY_TOKEN + ")", re.DOTALL)
-_LITERAL_RE = re.compile(r""""(?:\\.|[^"\\\n])*+"|'(?:\\.|[^'\\\n])*+'""", re.DOTALL)
+_LITERAL_RE = re.compile(_LITERAL, re.DOTALL)
 #: Token kind by first character (any other: ``punct``).
 _FIRST_CHAR_KIND = {
     **dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_", IDENT),
