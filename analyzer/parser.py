@@ -162,6 +162,8 @@ class _Parser:
         # items recur; they are immutable, so each is made once.
         self._stacks: dict[str, StackEffect | None] = {}
         self._items: dict[tuple[str, str | None, str | None], StackItem] = {}
+        #: The stack effect of a header without one (``inst(NAME) {``), shared likewise.
+        self._no_stack = StackEffect()
 
     # -- helpers -------------------------------------------------------------------
 
@@ -284,9 +286,10 @@ class _Parser:
         rest = _FAST_INST_REST_RE.match(text, head.end(), end)
         if rest is None:
             return None
-        stack = StackEffect()
-        if rest.group(1) is not None:
-            effect_text = rest.group(1)
+        effect_text = rest.group(1)
+        if effect_text is None:
+            stack = self._no_stack
+        else:
             if effect_text in self._stacks:
                 found = self._stacks[effect_text]
             else:
@@ -409,7 +412,7 @@ class _Parser:
         lx = self.lx
         lx.expect("(", f"'(' after {kind}")
         name = lx.expect_name(f"the {'instruction' if kind == 'inst' else 'uop'} name").text
-        stack = StackEffect()
+        stack = self._no_stack
         if lx.accept(","):
             stack = self.stack_effect()
         lx.expect(")", f"')' to close the {kind}({name}, ...) header")
