@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import pickle
 
 import pytest
 
 from analyzer.errors import DSLSyntaxError
-from analyzer.model import CacheEntry, Family, InstDef, Label, Macro, Pseudo, StackItem
+from analyzer.model import CacheEntry, Family, InstDef, Label, Macro, MacroPart, Pseudo, StackEffect, StackItem
 from analyzer.parser import parse_source
 from analyzer.source import Source
 
@@ -218,3 +220,49 @@ class TestUnknownConstructs:
         parsed = parse("#if 1\nop(_D, (--)) { }\n#endif")
         assert [d.name for d in parsed.definitions] == ["_D"]
         assert [w.line for w in parsed.warnings] == [3, 5]
+
+
+class TestModelClasses:
+    """The model's frozen dataclasses get a cheaper ``__init__`` (analyzer.model._direct_slot_init)
+    that must behave as the one ``dataclass`` writes."""
+
+    CLASSES = (CacheEntry, Family, InstDef, Label, Macro, MacroPart, Pseudo, StackEffect, StackItem)
+
+    @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
+    def test_init_has_the_dataclass_signature(self, cls):
+        # The same class, decorated by dataclass alone, gives the reference signature.
+        reference = dataclasses.dataclass(frozen=True, slots=True)(
+            type(cls.__name__, (), {"__annotations__": dict(cls.__annotations__), **_defaults(cls)})
+        )
+        ours = [(p.name, p.kind, p.default) for p in inspect.signature(cls).parameters.values()]
+        theirs = [(p.name, p.kind, p.default) for p in inspect.signature(reference).parameters.values()]
+        assert ours == theirs
+        assert cls.__init__.__qualname__ == f"{cls.__name__}.__init__"
+
+    def test_dataclass_behaviour_is_kept(self):
+        item = StackItem("value", "oparg")
+        effect = StackEffect((item,), (StackItem("res"),), (CacheEntry("counter", 1),))
+        d = InstDef("op", "_A", ("pure",), effect, " x; ", "f.c", 1, 3, 1)
+        assert d.code == "" and d._hash == 0 and effect._text is None
+        assert [f.name for f in dataclasses.fields(d)][-2:] == ["code", "_hash"]
+        assert d == InstDef("op", "_A", ("pure",), effect, " x; ", "f.c", 1, 3, 1, "")
+        assert hash(d) == hash(dataclasses.replace(d))
+        changed = dataclasses.replace(d, name="_B", code=" y; ")
+        assert (changed.name, changed.code, changed.line) == ("_B", " y; ", 1)
+        assert dataclasses.asdict(item) == {"name": "value", "size": "oparg", "condition": None, "type": None}
+        assert repr(CacheEntry("counter", 1)) == "CacheEntry(name='counter', size=1)"
+        assert pickle.loads(pickle.dumps(d)) == d
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            d.name = "_C"  # type: ignore[misc]
+        with pytest.raises(TypeError):
+            InstDef("op", "_A")  # type: ignore[call-arg]
+        with pytest.raises(TypeError):
+            StackItem("a", bogus=1)  # type: ignore[call-arg]
+
+
+def _defaults(cls):
+    return {
+        f.name: dataclasses.field(default=f.default, init=f.init, repr=f.repr, compare=f.compare)
+        for f in dataclasses.fields(cls)
+        if f.default is not dataclasses.MISSING
+    }
