@@ -78,6 +78,25 @@ _BODY_RE = re.compile(
     re.DOTALL,
 )
 
+#: What a body holds between braces, one piece at a time: a run of characters that start
+#: nothing, a comment, a literal, or a lone '/' (the pieces `_BODY_RE` walks, possessive).
+_BODY_PIECE = r"""[^/"'{}]++|//[^\n]*+|/\*.*?\*/|"(?:\\.|[^"\\\n])*+"|'(?:\\.|[^'\\\n])*+'|/(?![/*])"""
+#: Bodies are matched in one call when braces nest at most this deep inside them (in
+#: CPython's, four at most); a deeper or malformed body is left to `_BODY_RE`'s loop.
+_NESTED_BODY_DEPTH = 8
+
+
+def _nested_body_pattern(depth: int) -> str:
+    """``{ ... }`` whose inner braces nest at most ``depth`` levels: each level is the level
+    below as one more alternative among the pieces (``re`` has no recursion)."""
+    pattern = rf"\{{(?:{_BODY_PIECE})*+\}}"
+    for _ in range(depth):
+        pattern = rf"\{{(?:{_BODY_PIECE}|{pattern})*+\}}"
+    return pattern
+
+
+_NESTED_BODY_RE = re.compile(_nested_body_pattern(_NESTED_BODY_DEPTH), re.DOTALL)
+
 
 class Token(NamedTuple):
     """A header token: ``kind`` (ident, number, punct, string, eof), its text and start offset.
@@ -197,6 +216,15 @@ def find_body_end(lexer: Lexer, open_offset: int) -> int:
     Strings, character literals and comments are skipped, so braces inside them do not
     count. Raises a located `DSLSyntaxError` at the ``{`` if the body never closes.
     """
+    whole = _NESTED_BODY_RE.match(lexer.text, open_offset, lexer.end)
+    if whole is not None:
+        return whole.end()
+    return _body_end_brace_by_brace(lexer, open_offset)
+
+
+def _body_end_brace_by_brace(lexer: Lexer, open_offset: int) -> int:
+    """`find_body_end` for what `_NESTED_BODY_RE` does not match: braces nested deeper than
+    `_NESTED_BODY_DEPTH`, or a malformed body (this finds the error)."""
     text, end = lexer.text, lexer.end
     depth = 0
     for m in _BODY_RE.finditer(text, open_offset, end):

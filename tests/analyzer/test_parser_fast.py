@@ -7,10 +7,21 @@ headers with a few regular expressions and falls back to the tokens for anything
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from analyzer.errors import DSLSyntaxError
-from analyzer.lexer import _TOKEN_RE, PUNCT, Token, body_tokens
+from analyzer.lexer import (
+    _NESTED_BODY_DEPTH,
+    _TOKEN_RE,
+    PUNCT,
+    Lexer,
+    Token,
+    _body_end_brace_by_brace,
+    body_tokens,
+    find_body_end,
+)
 from analyzer.model import InstDef
 from analyzer.parser import parse_source
 from analyzer.source import Source, load_tree
@@ -105,3 +116,41 @@ def test_body_tokens_match_the_header_scanner_on_every_body():
     assert len(codes) > 3000
     for code in codes:
         assert body_tokens(code) == tokens_one_at_a_time(code), code[:200]
+
+
+def body_end_or_error(find, text: str) -> int | str:
+    lexer = Lexer(Source.from_text(text, name="t.c"))
+    try:
+        return find(lexer, 0)
+    except DSLSyntaxError as exc:
+        return str(exc)
+
+
+def test_body_end_in_one_match_is_the_brace_by_brace_end():
+    """`find_body_end` matches a body with one regular expression (`_NESTED_BODY_RE`) and
+    falls back to the brace-by-brace walk; both give the same end or the same error."""
+    deep = "{" * (_NESTED_BODY_DEPTH + 2) + "x" + "}" * (_NESTED_BODY_DEPTH + 2)
+    texts = [
+        "{}",
+        "{ a { b } c } d }",
+        "{ '}' \"}\" /* } */ // }\n }",
+        "{ a / b /",
+        "{ x = '\\'' ; s = \"\\\"}\"; }",
+        "{ /* open }",
+        '{ "open }\n" }',
+        "{ '}",
+        "{ { }",
+        "{" * _NESTED_BODY_DEPTH + "}" * _NESTED_BODY_DEPTH,
+        deep,
+        deep[:-1],
+        "{ /* a */ } /* b",
+    ]
+    rng = random.Random(12)
+    alphabet = ["{", "}", "/", "*", '"', "'", "\\", "\n", " ", "a", "//", "/*", "*/"]
+    texts += ["{" + "".join(rng.choice(alphabet) for _ in range(rng.randrange(30))) for _ in range(20000)]
+    found = 0
+    for text in texts:
+        expected = body_end_or_error(_body_end_brace_by_brace, text)
+        assert body_end_or_error(find_body_end, text) == expected, text
+        found += isinstance(expected, int)
+    assert found > 1000  # not only errors
