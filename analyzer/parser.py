@@ -10,6 +10,7 @@ malformed known constructs raise `DSLSyntaxError`.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from analyzer.errors import Diagnostic, DSLSyntaxError
 from analyzer.lexer import EOF, IDENT, NUMBER, STRING, Lexer, Token, describe, find_body_end, strip_comments
@@ -162,6 +163,8 @@ class _Parser:
         # items recur; they are immutable, so each is made once.
         self._stacks: dict[str, StackEffect | None] = {}
         self._items: dict[tuple[str, str | None, str | None], StackItem] = {}
+        #: Where each line starts (`Source.line_starts`): the fast path finds lines by bisection.
+        self.line_starts = source.line_starts()
         #: The stack effect of a header without one (``inst(NAME) {``), shared likewise.
         self._no_stack = StackEffect()
 
@@ -301,7 +304,7 @@ class _Parser:
         close = find_body_end(lx, brace)
         lx.pos = close
         body = text[brace + 1 : close - 1]
-        line_of = self.source.line_of
+        starts = self.line_starts
         return InstDef(
             kind,
             name,
@@ -309,9 +312,9 @@ class _Parser:
             stack,
             body,
             self.file,
-            line_of(start),
-            line_of(close - 1),
-            line_of(brace),
+            bisect_right(starts, start),
+            bisect_right(starts, close - 1),
+            bisect_right(starts, brace),
             strip_comments(body),
         )
 
@@ -322,14 +325,16 @@ class _Parser:
             return None
         text, offset = rest.group(1), rest.start(1)
         parts: list[MacroPart] = []
-        position = self.source.position
+        starts = self.line_starts
         at, sep = 0, "+"
         while sep == "+":
             m = _FAST_PART_RE.match(text, at)
             if m is None:
                 return None
             part, negative, size, sep = m.groups()
-            line, column = position(offset + m.start())
+            part_offset = offset + at
+            line = bisect_right(starts, part_offset)
+            column = part_offset - starts[line - 1] + 1
             if size is not None:
                 parts.append(MacroPart("cache", part, line, column, -int(size) if negative else int(size)))
             elif part == "flush":
@@ -341,7 +346,12 @@ class _Parser:
             return None
         lx.pos = rest.end()
         return Macro(
-            name, tuple(parts), self.file, self.source.line_of(start), self.source.line_of(rest.end() - 1), annotations
+            name,
+            tuple(parts),
+            self.file,
+            bisect_right(starts, start),
+            bisect_right(starts, rest.end() - 1),
+            annotations,
         )
 
     def replicate(self, tok: Token) -> str:
