@@ -155,11 +155,11 @@ def body_lines(uop: InstDef) -> Iterator[tuple[int, str]]:
         yield uop.body_line + i, text
 
 
-def definition_evidence(uop: InstDef) -> Iterator[Evidence]:
+def definition_evidence(uop: InstDef) -> Evidence:
     """The header line: the definition's name and stack effect."""
     words = " ".join(uop.annotations)
     header = f"{words + ' ' if words else ''}{uop.kind}({uop.name}, {uop.stack})"
-    yield Evidence(uop.file, uop.line, header, "definition and stack effect")
+    return Evidence(uop.file, uop.line, header, "definition and stack effect")
 
 
 def family_name(analysis: Analysis, instructions: tuple[str, ...] | list[str]) -> str | None:
@@ -192,21 +192,21 @@ def difficulty_of(
     """
     before, after = _code_difficulty(uop)
     score = before[0] + after[0]
-    reasons = list(before[1])
+    reasons = before[1]
     users = analysis.macros_using(uop.name)
     if len(users) > 1:
         score += 1
-        reasons.append(
+        reasons += (
             f"used by {len(users)} macros: "
             + ", ".join(m.name for m in users[:5])
-            + (", ..." if len(users) > 5 else "")
+            + (", ..." if len(users) > 5 else ""),
         )
     reasons += after[1]
     for points, reason in own:
         score += points
-        reasons.append(reason)
+        reasons += (reason,)
     level = "easy" if score <= EASY_MAX else "medium" if score <= MEDIUM_MAX else "hard"
-    return level, tuple(reasons)
+    return level, reasons
 
 
 @lru_cache(maxsize=4096)

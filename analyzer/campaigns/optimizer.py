@@ -83,7 +83,7 @@ def _findings(analysis: Analysis) -> Iterator[Finding]:
     emitters = emitted_by(analysis)
     for uop in candidates(analysis):
         name = uop.tier2_name
-        evidence = list(definition_evidence(uop))
+        evidence = [definition_evidence(uop)]
         reason_na = why_not_applicable(uop)
         case = cases.get(name)
         if case is not None:

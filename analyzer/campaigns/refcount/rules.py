@@ -47,7 +47,7 @@ from functools import lru_cache
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Evidence, Finding
 from analyzer.campaigns.common import definition_evidence, difficulty_of, family_name
-from analyzer.cbody import body_of
+from analyzer.cbody import CLOSE_CALLS, DECREF_CALLS, Body, body_of
 from analyzer.model import InstDef, Macro
 
 __all__ = ["POP_TOP_FAMILY_RE", "RefcountFacts", "facts_of", "find", "is_pop_top_family"]
@@ -147,48 +147,87 @@ _REPLACED_NOTE = (
 )
 
 
+#: The release calls `facts_of` reads: `DECREF_INPUTS_CALLS`, and those of `Body.releases`
+#: (`analyzer.cbody` ``CLOSE_CALLS`` and ``DECREF_CALLS``).
+_RELEASE_CALLS = frozenset({*DECREF_INPUTS_CALLS, *CLOSE_CALLS, *DECREF_CALLS})
+#: What the name of every consuming helper contains (`CONSUMING_HELPERS`, `is_consuming_helper`).
+_HELPER_WORDS = ("_StackRefSteal", "_ConsumeInputs", *CONSUMING_HELPERS)
+
+
 def facts_of(uop: InstDef) -> RefcountFacts:
     """Read releases, forwards and DEAD marks from ``uop``'s body (`analyzer.cbody`: comments
     and strings never count)."""
-    peeks = uop.stack.peeks()
-    consumed = tuple(i.name for i in uop.stack.named_inputs() if i.name not in peeks)
+    stack = uop.stack
+    peeks = stack.peeks()
+    named = stack.named_inputs()
+    consumed = tuple(i.name for i in named if i.name not in peeks)
     facts = RefcountFacts(consumed)
-    outputs = {o.name for o in uop.stack.outputs if not o.is_unused} - set(peeks)
+    outputs = {o.name for o in stack.outputs if not o.is_unused} - peeks
+    # Which questions the body is asked at all: most bodies release nothing, and only a body
+    # with outputs can forward (the names it calls are known cheaply; a helper's name is
+    # looked for in the code, comments and strings blanked, rather than in every call name).
+    code = uop.code
+    body = body_of(uop)
+    calls = body.call_names
+    may_release = not calls.isdisjoint(_RELEASE_CALLS)
+    may_consume = any(word in code for word in _HELPER_WORDS)
+    may_forward = bool(outputs) and (bool(consumed) or "GETLOCAL" in code)
+    may_die = "DEAD" in calls or "INPUTS_DEAD" in calls
+    if not (may_release or may_consume or may_forward or may_die):
+        return facts
+    file = uop.file
     # Peeked inputs count too: closing one means releasing the value its slot held
     # before the uop replaced it (``temp = callable; callable = res; CLOSE(temp)``).
-    input_alias = {i.name: i.name for i in uop.stack.named_inputs()}
+    input_alias = {i.name: i.name for i in named}
     slot_alias: set[str] = set()
-    body = body_of(uop)
+    if may_release or may_consume or may_forward:
+        arrays = {i.name for i in named if i.is_array}
+        for assignment in body.assignments:
+            lhs, rhs = assignment.target, assignment.value
+            if lhs in outputs:
+                if rhs in consumed or rhs in slot_alias:
+                    line = assignment.line
+                    facts.forwarded.append(lhs)
+                    facts.forwards.append(
+                        Evidence(file, line, body.line_text(line), f"output `{lhs}` carries the reference out")
+                    )
+            elif rhs in input_alias:
+                input_alias[lhs] = input_alias[rhs]
+            elif arrays and (element := _ELEMENT_RE.match(rhs)) and element.group(1) in arrays:
+                input_alias[lhs] = f"{element.group(1)}[{element.group(2)}]"
+            elif rhs.startswith("GETLOCAL("):
+                slot_alias.add(lhs)
+    if may_release:
+        _read_releases(uop, body, facts, input_alias, slot_alias)
+    if may_consume:
+        _read_helpers(uop, body, facts, input_alias)
+    if may_die:
+        for call in body.dead_marks():
+            facts.deaths.append(Evidence(file, call.line, body.line_text(call.line), "ownership marked moved"))
+    if len(facts.releases) > 1:
+        facts.releases.sort(key=lambda e: e.line)
+    return facts
 
-    def at(line: int) -> tuple[int, str]:
-        return line, body.line_text(line)
 
-    arrays = {i.name for i in uop.stack.named_inputs() if i.is_array}
-    for assignment in body.assignments:
-        lhs, rhs = assignment.target, assignment.value
-        element = _ELEMENT_RE.match(rhs)
-        if rhs in input_alias and lhs not in outputs:
-            input_alias[lhs] = input_alias[rhs]
-        elif element and element.group(1) in arrays and lhs not in outputs:
-            input_alias[lhs] = f"{element.group(1)}[{element.group(2)}]"
-        elif rhs.startswith("GETLOCAL(") and lhs not in outputs:
-            slot_alias.add(lhs)
-        if lhs in outputs and (rhs in consumed or rhs in slot_alias):
-            facts.forwarded.append(lhs)
-            facts.forwards.append(Evidence(uop.file, *at(assignment.line), f"output `{lhs}` carries the reference out"))
-    if consumed:
+def _read_releases(
+    uop: InstDef, body: Body, facts: RefcountFacts, input_alias: dict[str, str], slot_alias: set[str]
+) -> None:
+    """`facts_of`'s ``DECREF_INPUTS()`` and ``PyStackRef_CLOSE``/``Py_DECREF``-family releases."""
+    file = uop.file
+    if facts.consumed:
         for call in body.calls_to(*DECREF_INPUTS_CALLS):
-            facts.releases.append(Evidence(uop.file, *at(call.line), "releases every input inline"))
+            facts.releases.append(Evidence(file, call.line, body.line_text(call.line), "releases every input inline"))
             facts.how.add(call.name)
             if body.on_error_path(call.start):
                 facts.on_error.add(call.line)
             facts.releases_all = True
-    reassigned = {a.target for a in body.assignments}
+    peeks = uop.stack.peeks()
     for call, target in body.releases():
-        if target in input_alias:
-            note = f"releases input `{input_alias[target]}` inline"
-            facts.released.add(input_alias[target])
-            facts.closed[target] = input_alias[target]
+        alias = input_alias.get(target)
+        if alias is not None:
+            note = f"releases input `{alias}` inline"
+            facts.released.add(alias)
+            facts.closed[target] = alias
         elif target in slot_alias:
             note = f"releases the value it replaces (`{target}`) inline"
             facts.released.add(target)
@@ -198,24 +237,34 @@ def facts_of(uop: InstDef) -> RefcountFacts:
         if body.on_error_path(call.start):
             facts.on_error.add(call.line)
             note += _ON_ERROR_NOTE
-        elif (
-            target != input_alias.get(target) and input_alias.get(target) in peeks and input_alias[target] in reassigned
-        ):
+        elif target != alias and alias in peeks and any(a.target == alias for a in body.assignments):
+            # The value of a peeked input whose slot the body reassigned (with the result).
             facts.replaced.add(call.line)
-            note = f"note: releases the value its result replaces in `{input_alias[target]}`'s slot{_REPLACED_NOTE}"
-        facts.releases.append(Evidence(uop.file, *at(call.line), note))
-    dead = {c.first for c in body.calls_to("DEAD")} | (set(input_alias) if body.calls_to("INPUTS_DEAD") else set())
+            note = f"note: releases the value its result replaces in `{alias}`'s slot{_REPLACED_NOTE}"
+        facts.releases.append(Evidence(file, call.line, body.line_text(call.line), note))
+
+
+def _read_helpers(uop: InstDef, body: Body, facts: RefcountFacts, input_alias: dict[str, str]) -> None:
+    """`facts_of`'s releases hidden in consuming helpers (`CONSUMING_HELPERS`, `is_consuming_helper`)."""
     helpers = [n for n in body.call_names if n in CONSUMING_HELPERS or is_consuming_helper(n)]
-    for call in body.calls_to(*helpers) if helpers else ():
+    if not helpers:
+        return
+    file = uop.file
+    dead: set[str] | None = None
+    for call in body.calls_to(*helpers):
         helper = CONSUMING_HELPERS.get(call.name)
         if helper is not None:
+            if dead is None:
+                dead = {c.first for c in body.calls_to("DEAD")}
+                if body.calls_to("INPUTS_DEAD"):
+                    dead |= set(input_alias)
             given = {call.args[i] for i in helper.arguments if i < len(call.args)}
             for name in sorted(given & set(input_alias) & dead):
                 facts.released.add(input_alias[name])
                 facts.how.add(call.name)
                 facts.releases.append(
                     Evidence(
-                        uop.file,
+                        file,
                         call.line,
                         body.text(call.start, body.statement_end(call.start)),
                         f"`{call.name}` consumes `{name}`, then the body marks it DEAD (a release hidden in the "
@@ -229,15 +278,11 @@ def facts_of(uop: InstDef) -> RefcountFacts:
             facts.released.update(input_alias[name] for name in passed)
             text = body.text(call.start, body.statement_end(call.start))
             facts.releases.append(
-                Evidence(uop.file, call.line, text, f"`{call.name}` consumes inputs (decref hidden in the helper)")
+                Evidence(file, call.line, text, f"`{call.name}` consumes inputs (decref hidden in the helper)")
             )
             facts.how.add(call.name)
             if body.on_error_path(call.start):
                 facts.on_error.add(call.line)
-    for call in body.dead_marks():
-        facts.deaths.append(Evidence(uop.file, *at(call.line), "ownership marked moved"))
-    facts.releases.sort(key=lambda e: e.line)
-    return facts
 
 
 def _release_parts(macro: Macro, uop: str) -> list[str]:
@@ -373,7 +418,7 @@ def find(analysis: Analysis) -> Iterator[Finding]:
         name = instruction if instruction and instruction not in seen else uop.name
         seen.add(name)
         kind = uop.kind if name == uop.name else "macro"
-        evidence = list(definition_evidence(uop))
+        evidence = [definition_evidence(uop)]
         if kind == "macro":
             macro = analysis.macros[name]
             evidence.append(
@@ -384,9 +429,10 @@ def find(analysis: Analysis) -> Iterator[Finding]:
                     f"instruction `{name}` is a macro over `{uop.name}`",
                 )
             )
-        evidence += facts[uop.name].releases
+        found = facts[uop.name]
+        evidence += found.releases
         if status == "done":
-            evidence += facts[uop.name].forwards + extra + facts[uop.name].deaths
+            evidence += found.forwards + extra + found.deaths
         difficulty, reasons = difficulty_of(analysis, uop, own=_difficulty_facts(analysis, uop))
         macros = tuple(m.name for m in analysis.macros_using(uop.name))
         yield Finding(
@@ -399,7 +445,7 @@ def find(analysis: Analysis) -> Iterator[Finding]:
             end_line=uop.end_line,
             difficulty=difficulty,
             reasons=reasons,
-            evidence=tuple(_unique(evidence)),
+            evidence=_unique(evidence),
             uop=uop.name,
             family=family_name(analysis, [name, *macros]),
             summary=summary,
@@ -407,10 +453,15 @@ def find(analysis: Analysis) -> Iterator[Finding]:
         )
 
 
-def _unique(items: list[Evidence]) -> Iterator[Evidence]:
+def _unique(items: list[Evidence]) -> tuple[Evidence, ...]:
+    """``items`` in order without repeats of a file, line and note (the first one kept)."""
+    if len(items) < 2:
+        return tuple(items)
     seen: set[tuple[str, int, str]] = set()
+    unique = []
     for e in items:
         key = (e.file, e.line, e.note)
         if key not in seen:
             seen.add(key)
-            yield e
+            unique.append(e)
+    return tuple(unique)
