@@ -116,13 +116,12 @@ def parse_source(source: Source, *, fast: bool = True) -> ParsedFile:
     return _Parser(source, fast=fast).parse()
 
 
-def _fast_stack_effect(
-    text: str, items_seen: dict[tuple[str, str | None, str | None], StackItem]
-) -> StackEffect | None:
+def _fast_stack_effect(text: str, pieces_seen: dict[str, StackItem | CacheEntry | None]) -> StackEffect | None:
     """The stack effect between the parentheses, or ``None`` when the token parser must read it.
 
-    ``items_seen`` maps ``(name, size, type)`` to a `StackItem` already made in this file:
-    items are immutable, and the same few (``value``, ``unused``, ``res``) recur everywhere.
+    ``pieces_seen`` maps the text between two commas (``" value"``, ``"unused/1"``) to what it
+    was read as in this file: items are immutable, and the same few (``value``, ``unused``,
+    ``res``) recur everywhere, so each is read and made once.
     """
     sides = text.split("--")
     if len(sides) != 2:
@@ -134,23 +133,32 @@ def _fast_stack_effect(
         if not side.strip(_SPACE):
             continue
         for piece in side.split(","):
-            m = _FAST_ITEM_RE.fullmatch(piece)
-            if m is None:
+            if piece in pieces_seen:
+                item = pieces_seen[piece]
+            else:
+                item = pieces_seen[piece] = _fast_stack_piece(piece)
+            if item is None:
                 return None
-            name, cache, type_name, stars, size = m.groups()
-            if cache is not None:
+            if isinstance(item, CacheEntry):
                 if items is outputs:
                     return None
-                caches.append(CacheEntry(name, int(cache)))
-                continue
-            type_text = type_name + "*" * stars.count("*") if type_name is not None else None
-            size_text = " ".join(size.split()) if size is not None else None
-            key = (name, size_text, type_text)
-            item = items_seen.get(key)
-            if item is None:
-                item = items_seen[key] = StackItem(name, size_text, None, type_text)
-            items.append(item)
+                caches.append(item)
+            else:
+                items.append(item)
     return StackEffect(tuple(inputs), tuple(outputs), tuple(caches))
+
+
+def _fast_stack_piece(piece: str) -> StackItem | CacheEntry | None:
+    """One stack item or cache entry of a plain stack effect; ``None`` if the token parser must read it."""
+    m = _FAST_ITEM_RE.fullmatch(piece)
+    if m is None:
+        return None
+    name, cache, type_name, stars, size = m.groups()
+    if cache is not None:
+        return CacheEntry(name, int(cache))
+    type_text = type_name + "*" * stars.count("*") if type_name is not None else None
+    size_text = " ".join(size.split()) if size is not None else None
+    return StackItem(name, size_text, None, type_text)
 
 
 class _Parser:
@@ -162,7 +170,7 @@ class _Parser:
         # Within one file, the same stack effect text (``(left, right -- res)``) and the same
         # items recur; they are immutable, so each is made once.
         self._stacks: dict[str, StackEffect | None] = {}
-        self._items: dict[tuple[str, str | None, str | None], StackItem] = {}
+        self._stack_pieces: dict[str, StackItem | CacheEntry | None] = {}
         #: Where each line starts (`Source.line_starts`): the fast path finds lines by bisection.
         self.line_starts = source.line_starts()
         #: The stack effect of a header without one (``inst(NAME) {``), shared likewise.
@@ -296,7 +304,7 @@ class _Parser:
             if effect_text in self._stacks:
                 found = self._stacks[effect_text]
             else:
-                found = self._stacks[effect_text] = _fast_stack_effect(effect_text, self._items)
+                found = self._stacks[effect_text] = _fast_stack_effect(effect_text, self._stack_pieces)
             if found is None:
                 return None
             stack = found
