@@ -3,6 +3,7 @@ generic findings, mega-issue, guide and history code (analyzer/campaigns/base.py
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import io
 import re
@@ -176,3 +177,23 @@ def test_no_campaign_slug_is_a_string_literal_outside_its_module_and_the_registr
     # source file "optimizer" (README, schema 1); the bus factor names PEP 836's "optimizer" stage.
     homonyms = {("analyzer/report.py", "optimizer"), ("onboarding/contributors/busfactor.py", "optimizer")}
     assert [o for o in offenders if o not in homonyms] == []
+
+
+def test_findings_and_evidence_stay_frozen_dataclasses_with_their_own_init():
+    """Finding and Evidence use the model's cheaper __init__ (analyzer.model._direct_slot_init):
+    same parameters and defaults, and still frozen, comparable, hashable and replaceable."""
+    for cls in (Finding, Evidence):
+        params = list(inspect.signature(cls).parameters.values())
+        assert [(p.name, p.default) for p in params] == [
+            (f.name, inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default)
+            for f in dataclasses.fields(cls)
+        ]
+    evidence = Evidence("Python/bytecodes.c", 3, "op(_X, (--))")
+    assert evidence.note == "" and evidence == Evidence("Python/bytecodes.c", 3, "op(_X, (--))")
+    assert hash(evidence) == hash(Evidence("Python/bytecodes.c", 3, "op(_X, (--))"))
+    finding = Finding("c", "X", "op", "todo", "f", 1, 2, "easy", ("r",), (evidence,), "_X")
+    assert (finding.family, finding.summary, finding.macros, finding.impact) == (None, "", (), None)
+    assert dataclasses.replace(finding, impact=0.5).impact == 0.5 and finding.impact is None
+    assert dataclasses.asdict(evidence) == {"file": "Python/bytecodes.c", "line": 3, "text": "op(_X, (--))", "note": ""}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        finding.status = "done"  # type: ignore[misc]
