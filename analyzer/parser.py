@@ -77,9 +77,11 @@ _FAST_ITEM_RE = re.compile(
     rf"{_WS}({_NAME}){_WS}(?:/{_WS}(0|[1-9][0-9]*)"
     rf"|(?::{_WS}({_NAME})((?:{_WS}\*)*))?{_WS}(?:\[([^\[\]{{}}\"'/]*)\])?){_WS}"
 )
-#: After ``macro(NAME``: ``) = parts ;`` without comments.
-_FAST_MACRO_REST_RE = re.compile(rf"\){_WS}={_WS}([^;/]*(?:/(?![/*])[^;/]*)*);")
-_FAST_PART_RE = re.compile(rf"({_NAME})(?:{_WS}/{_WS}(-)?{_WS}(0|[1-9][0-9]*))?{_WS}(\+|\Z){_WS}")
+#: After ``macro(NAME``: ``) = parts ;``, where parts may hold ``//`` comments but not ``/*``.
+_FAST_MACRO_REST_RE = re.compile(rf"\){_WS}={_WS}((?:[^;/]++|/(?![/*])|//[^\n]*+)*+);")
+#: White space and ``//`` comments around the ``+`` between macro parts.
+_GAP = r"(?:[ \t\r\f\v\n]++|//[^\n]*+)*+"
+_FAST_PART_RE = re.compile(rf"({_NAME})(?:{_WS}/{_WS}(-)?{_WS}(0|[1-9][0-9]*))?{_GAP}(\+|\Z){_GAP}")
 _SPACE = " \t\r\f\v\n"
 
 _BEGIN_MARKER = "// BEGIN BYTECODES //"
