@@ -28,9 +28,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate, chain
+from itertools import accumulate, chain, compress, count
 from operator import itemgetter
 from typing import Any, Generic, NamedTuple, TypeVar, overload
 
@@ -61,6 +60,8 @@ ERROR_LABELS = frozenset({"error", "exception_unwind"})
 _NOT_CALLS = frozenset({"if", "for", "while", "switch", "return", "sizeof", "defined", "else", "do"})
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _BRACKETS = frozenset("()[]{}")
+#: The tokens `Body._scan` indexes: brackets and ``=``.
+_SCANNED = _BRACKETS | {"="}
 #: First characters of identifier tokens (`analyzer.lexer`: ASCII letters and ``_``). A
 #: token's kind follows from its first character, and brackets, ``;``, ``=``, ``,`` and ``#``
 #: can only be punctuation, so the queries below compare texts and never build `Token` s.
@@ -115,9 +116,10 @@ class Call(NamedTuple):
         return self.args[0] if self.args else ""
 
 
-@dataclass(frozen=True, slots=True)
-class Assignment:
-    """``target = value;`` at ``line``; ``index`` is the ``=`` token's position."""
+class Assignment(NamedTuple):
+    """``target = value;`` at ``line``; ``index`` is the ``=`` token's position. A
+    `NamedTuple`, like `Call`: a body makes one per assignment, and it is cheaper to make than
+    a frozen dataclass."""
 
     target: str
     value: str
@@ -198,16 +200,43 @@ class Body:
         return "".join(parts)
 
     @_lazy
-    def _index(self) -> dict[str, list[int]]:
-        """Indices of every bracket (key ``""``), of the ``(`` and of the ``{`` tokens; `_where`
-        adds other texts when asked."""
+    def _scan(self) -> tuple[list[int], dict[int, int], list[int]]:
+        """One pass over the tokens: the indices of the brackets, each bracket's partner (by
+        index; unbalanced brackets are left out) and the indices of the ``=`` tokens.
+
+        Partners are found as a C compiler would: a closing bracket pairs with the innermost
+        open one of its kind, and open brackets of other kinds left in between are dropped.
+        """
         texts = self.texts
-        brackets = [i for i, t in enumerate(texts) if t in _BRACKETS]
-        return {
-            "": brackets,
-            "(": [i for i in brackets if texts[i] == "("],
-            "{": [i for i in brackets if texts[i] == "{"],
-        }
+        brackets: list[int] = []
+        equals: list[int] = []
+        match: dict[int, int] = {}
+        stack: list[int] = []
+        # Only brackets and ``=`` matter here, about a third of the tokens: they are picked
+        # out in C, and the loop runs for them alone.
+        for i in compress(count(), map(_SCANNED.__contains__, texts)):
+            text = texts[i]
+            if text == "=":
+                equals.append(i)
+                continue
+            brackets.append(i)
+            if text in _OPEN:
+                stack.append(i)
+                continue
+            while stack and _OPEN[texts[stack[-1]]] != text:
+                stack.pop()
+            if stack:
+                j = stack.pop()
+                match[i] = j
+                match[j] = i
+        return brackets, match, equals
+
+    @_lazy
+    def _index(self) -> dict[str, list[int]]:
+        """Indices of every bracket (key ``""``) and of the ``=`` tokens; `_where` adds other
+        texts when asked."""
+        brackets, _, equals = self._scan
+        return {"": brackets, "=": equals}
 
     def _where(self, text: str) -> list[int]:
         """Indices of the tokens whose text is ``text``, in order (kept for the next call)."""
@@ -215,26 +244,19 @@ class Body:
         found = index.get(text)
         if found is None:
             texts = self.texts
-            found = index[text] = [i for i, t in enumerate(texts) if t == text] if text in texts else []
+            if text in _BRACKETS:
+                found = [i for i in index[""] if texts[i] == text]
+            elif text in self.code:  # every token is a piece of the code: absent there, absent here
+                found = [i for i, t in enumerate(texts) if t == text]
+            else:
+                found = []
+            index[text] = found
         return found
 
     @_lazy
     def _match(self) -> dict[int, int]:
         """Index of each bracket -> index of its partner (unbalanced brackets are left out)."""
-        match: dict[int, int] = {}
-        stack: list[int] = []
-        texts = self.texts
-        for i in self._index[""]:
-            text = texts[i]
-            if text in _OPEN:
-                stack.append(i)
-            else:
-                while stack and _OPEN[texts[stack[-1]]] != text:
-                    stack.pop()
-                if stack:
-                    j = stack.pop()
-                    match[i], match[j] = j, i
-        return match
+        return self._scan[1]
 
     @_lazy
     def _block_of(self) -> list[int]:
@@ -276,9 +298,13 @@ class Body:
         texts = self.texts
         match = self._match
         return [
-            (texts[p - 1], p - 1, match[p])
-            for p in self._where("(")
-            if p and texts[p - 1][0] in _IDENT_START and texts[p - 1] not in _NOT_CALLS and p in match
+            (name, p - 1, match[p])
+            for p in self._index[""]
+            if p
+            and texts[p] == "("
+            and p in match
+            and (name := texts[p - 1])[0] in _IDENT_START
+            and name not in _NOT_CALLS
         ]
 
     def _call(self, name: str, start: int, end: int) -> Call:
@@ -392,7 +418,8 @@ class Body:
                     pos = semi + 1
             if end >= n or texts[end] != ";" or end == i + 1:
                 continue
-            found.append(Assignment(texts[i - 1], self.text(i + 1, end - 1), line_of(i), i))
+            value = texts[i + 1] if end == i + 2 else self.text(i + 1, end - 1)
+            found.append(Assignment(texts[i - 1], value, line_of(i), i))
         return tuple(found)
 
     def moves(self) -> list[tuple[str, str]]:
@@ -561,7 +588,7 @@ class Body:
     def has_preprocessor_conditionals(self) -> bool:
         """Whether a ``#if``/``#ifdef``/``#ifndef`` line is in the body."""
         texts = self.texts
-        if "#" not in texts:
+        if "#" not in self.code:
             return False
         return any(i + 1 < len(texts) and texts[i + 1] in ("if", "ifdef", "ifndef") for i in self._where("#"))
 
