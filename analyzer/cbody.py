@@ -117,14 +117,14 @@ class Call(NamedTuple):
 
 
 class Assignment(NamedTuple):
-    """``target = value;`` at ``line``; ``index`` is the ``=`` token's position. A
+    """``target = value;`` at ``line``; ``equals`` is the ``=`` token's index. A
     `NamedTuple`, like `Call`: a body makes one per assignment, and it is cheaper to make than
     a frozen dataclass."""
 
     target: str
     value: str
     line: int
-    index: int
+    equals: int
 
 
 class Body:
