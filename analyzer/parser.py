@@ -67,18 +67,20 @@ KNOWN_ANNOTATIONS = frozenset(
 _WS = r"[ \t\r\f\v\n]*"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _REPLICATE = rf"replicate{_WS}\({_WS}([0-9]+)(?:{_WS}:{_WS}([0-9]+))?{_WS}\)"
-_FAST_HEAD_RE = re.compile(
-    rf"(?P<ann>(?:(?:{_REPLICATE}|{_NAME})[ \t\r\f\v\n]+)*?)(?P<kind>inst|op|macro){_WS}\({_WS}(?P<name>{_NAME}){_WS}"
+#: A whole plain header: annotation words, then ``inst``/``op`` ``(NAME[, (effect)])`` up to
+#: the ``{`` of the body, with a stack effect without parentheses or comments; or ``macro(NAME)
+#: = parts;``, where the parts may hold ``//`` comments but not ``/*``.
+_FAST_HEADER_RE = re.compile(
+    rf"(?P<ann>(?:(?:{_REPLICATE}|{_NAME})[ \t\r\f\v\n]+)*?)"
+    rf"(?:(?P<kind>inst|op){_WS}\({_WS}(?P<name>{_NAME}){_WS}"
+    rf"(?:,{_WS}\((?P<effect>[^()/]*(?:/(?![/*])[^()/]*)*)\){_WS})?\){_WS}\{{"
+    rf"|macro{_WS}\({_WS}(?P<macro>{_NAME}){_WS}\){_WS}={_WS}(?P<parts>(?:[^;/]++|/(?![/*])|//[^\n]*+)*+);)"
 )
 _FAST_ANNOTATION_RE = re.compile(rf"{_REPLICATE}|({_NAME})")
-#: After ``inst(NAME``: an optional stack effect without parentheses or comments, then ``) {``.
-_FAST_INST_REST_RE = re.compile(rf"(?:,{_WS}\(([^()/]*(?:/(?![/*])[^()/]*)*)\){_WS})?\){_WS}\{{")
 _FAST_ITEM_RE = re.compile(
     rf"{_WS}({_NAME}){_WS}(?:/{_WS}(0|[1-9][0-9]*)"
     rf"|(?::{_WS}({_NAME})((?:{_WS}\*)*))?{_WS}(?:\[([^\[\]{{}}\"'/]*)\])?){_WS}"
 )
-#: After ``macro(NAME``: ``) = parts ;``, where parts may hold ``//`` comments but not ``/*``.
-_FAST_MACRO_REST_RE = re.compile(rf"\){_WS}={_WS}((?:[^;/]++|/(?![/*])|//[^\n]*+)*+);")
 #: White space and ``//`` comments around the ``+`` between macro parts.
 _GAP = r"(?:[ \t\r\f\v\n]++|//[^\n]*+)*+"
 _FAST_PART_RE = re.compile(rf"({_NAME})(?:{_WS}/{_WS}(-)?{_WS}(0|[1-9][0-9]*))?{_GAP}(\+|\Z){_GAP}")
@@ -161,6 +163,20 @@ def _fast_stack_piece(piece: str) -> StackItem | CacheEntry | None:
     type_text = type_name + "*" * stars.count("*") if type_name is not None else None
     size_text = " ".join(size.split()) if size is not None else None
     return StackItem(name, size_text, None, type_text)
+
+
+def _fast_annotations(text: str) -> tuple[str, ...] | None:
+    """The annotation words `_FAST_HEADER_RE` found, or ``None`` for an unknown word."""
+    annotations = []
+    for m in _FAST_ANNOTATION_RE.finditer(text):
+        word = m.group(3)
+        if word is None:
+            annotations.append(f"replicate({m.group(1)}:{m.group(2)})" if m.group(2) else f"replicate({m.group(1)})")
+        elif word in KNOWN_ANNOTATIONS:
+            annotations.append(word)
+        else:
+            return None
+    return tuple(annotations)
 
 
 class _Parser:
@@ -273,33 +289,24 @@ class _Parser:
             annotations.append(tok.text)
 
     def fast_definition(self, start: int) -> Definition | None:
-        """A plain ``inst``/``op``/``macro`` read by regular expressions (see `_FAST_HEAD_RE`).
+        """A plain ``inst``/``op``/``macro`` read by regular expressions (see `_FAST_HEADER_RE`).
 
         Returns ``None``, having changed nothing, for anything the token parser must read.
         """
         lx = self.lx
-        text, end = lx.text, lx.end
-        head = _FAST_HEAD_RE.match(text, start, end)
-        if head is None:
+        text = lx.text
+        header = _FAST_HEADER_RE.match(text, start, lx.end)
+        if header is None:
             return None
-        annotations = []
-        for m in _FAST_ANNOTATION_RE.finditer(head["ann"]):
-            word = m.group(3)
-            if word is None:
-                annotations.append(
-                    f"replicate({m.group(1)}:{m.group(2)})" if m.group(2) else f"replicate({m.group(1)})"
-                )
-            elif word in KNOWN_ANNOTATIONS:
-                annotations.append(word)
-            else:
-                return None  # the token parser warns about it
-        kind, name = head["kind"], head["name"]
-        if kind == "macro":
-            return self.fast_macro(name, tuple(annotations), start, head.end())
-        rest = _FAST_INST_REST_RE.match(text, head.end(), end)
-        if rest is None:
-            return None
-        effect_text = rest.group(1)
+        ann, kind, name, effect_text, macro_name = header.group("ann", "kind", "name", "effect", "macro")
+        annotations: tuple[str, ...] = ()
+        if ann:
+            found_annotations = _fast_annotations(ann)
+            if found_annotations is None:
+                return None  # the token parser warns about the unknown word
+            annotations = found_annotations
+        if macro_name is not None:
+            return self.fast_macro(macro_name, annotations, start, header)
         if effect_text is None:
             stack = self._no_stack
         else:
@@ -310,7 +317,7 @@ class _Parser:
             if found is None:
                 return None
             stack = found
-        brace = rest.end() - 1
+        brace = header.end() - 1
         close = find_body_end(lx, brace)
         lx.pos = close
         body = text[brace + 1 : close - 1]
@@ -318,7 +325,7 @@ class _Parser:
         return InstDef(
             kind,
             name,
-            tuple(annotations),
+            annotations,
             stack,
             body,
             self.file,
@@ -328,12 +335,9 @@ class _Parser:
             strip_comments(body),
         )
 
-    def fast_macro(self, name: str, annotations: tuple[str, ...], start: int, pos: int) -> Macro | None:
-        lx = self.lx
-        rest = _FAST_MACRO_REST_RE.match(lx.text, pos, lx.end)
-        if rest is None:
-            return None
-        text, offset = rest.group(1), rest.start(1)
+    def fast_macro(self, name: str, annotations: tuple[str, ...], start: int, header: re.Match[str]) -> Macro | None:
+        """The ``macro`` that `_FAST_HEADER_RE` matched, or ``None`` if its parts are not plain."""
+        text, offset = header.group("parts"), header.start("parts")
         parts: list[MacroPart] = []
         starts = self.line_starts
         at, sep = 0, "+"
@@ -354,14 +358,10 @@ class _Parser:
             at = m.end()
         if at != len(text):
             return None
-        lx.pos = rest.end()
+        end = header.end()
+        self.lx.pos = end
         return Macro(
-            name,
-            tuple(parts),
-            self.file,
-            bisect_right(starts, start),
-            bisect_right(starts, rest.end() - 1),
-            annotations,
+            name, tuple(parts), self.file, bisect_right(starts, start), bisect_right(starts, end - 1), annotations
         )
 
     def replicate(self, tok: Token) -> str:
