@@ -25,12 +25,15 @@ PUNCT = "punct"
 STRING = "string"
 EOF = "eof"
 
+#: White space and comments between tokens (`Lexer.skip_space` tries only this).
+_SKIP = r"(?:[ \t\r\f\v\n]+|//[^\n]*|/\*.*?\*/)+"
+_SKIP_RE = re.compile(_SKIP, re.DOTALL)
 _TOKEN_RE = re.compile(
-    r"""
-    (?P<skip>(?:[ \t\r\f\v\n]+|//[^\n]*|/\*.*?\*/)+)
+    rf"""
+    (?P<skip>{_SKIP})
   | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<number>0[xX][0-9a-fA-F]+|[0-9]+)
-  | (?P<punct>--|>>|<<|&&|\|\||==|!=|<=|>=|->|[()\[\]{},;:+\-*/&|<>=!~^%?.\#])
+  | (?P<punct>--|>>|<<|&&|\|\||==|!=|<=|>=|->|[()\[\]{{}},;:+\-*/&|<>=!~^%?.\#])
   | (?P<string>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')
   | (?P<unclosed>/\*|["'])
     """,
@@ -136,8 +139,8 @@ class Lexer:
 
     def skip_space(self) -> int:
         """Move past white space and comments; return the new position."""
-        m = _TOKEN_RE.match(self.text, self.pos, self.end)
-        if m is not None and m.lastgroup == "skip":
+        m = _SKIP_RE.match(self.text, self.pos, self.end)
+        if m is not None:
             self.pos = m.end()
         return self.pos
 
