@@ -40,7 +40,7 @@ def _first_line(uop: InstDef, words: tuple[str, ...]) -> int | None:
     wanted = frozenset(words) & body.identifiers
     if not wanted:
         return None
-    return body.line_of(next(i for i, t in enumerate(body.texts) if t in wanted))
+    return body.line_of(min(body.texts.index(w) for w in wanted))
 
 
 def why_not_viable(uop: InstDef) -> tuple[str, int] | None:

@@ -84,7 +84,6 @@ def _findings(analysis: Analysis) -> Iterator[Finding]:
     for uop in candidates(analysis):
         name = uop.tier2_name
         evidence = [definition_evidence(uop)]
-        reason_na = why_not_applicable(uop)
         case = cases.get(name)
         if case is not None:
             status = "done"
@@ -92,7 +91,7 @@ def _findings(analysis: Analysis) -> Iterator[Finding]:
                 Evidence(case.file, case.line, f"op({case.name}, {case.stack})", "abstract interpretation case")
             )
             summary = f"`{name}` has a case in optimizer_bytecodes.c"
-        elif reason_na is not None:
+        elif (reason_na := why_not_applicable(uop)) is not None:
             status = "not_applicable"
             summary = reason_na
         else:

@@ -113,27 +113,39 @@ def _header(part: InstDef) -> str:
 
 def expansion_blockers(analysis: Analysis, name: str) -> tuple[Blocker, ...]:
     """Why instruction ``name`` has no tier 2 expansion (CPython's ``is_viable_expansion``); empty if it has one."""
-    memo = per_analysis(analysis, "tier2-coverage:blockers", dict[str, Blocker | None])
-    blockers: list[Blocker] = []
-    for part in instruction_parts(analysis, name):
-        if "specializing" in part.annotations or "replaced" in part.annotations:
-            continue
-        if part.name not in memo:  # a uop shared by many instructions is judged once
-            memo[part.name] = _part_blocker(analysis, part)
-        found = memo[part.name]
-        if found is not None:
-            blockers.append(found)
-    return tuple(blockers)
+    return _all_blockers(analysis).get(name, ())
+
+
+def _all_blockers(analysis: Analysis) -> dict[str, tuple[Blocker, ...]]:
+    """`expansion_blockers` of every instruction (``inst`` or ``macro``), computed once per analysis."""
+
+    def compute() -> dict[str, tuple[Blocker, ...]]:
+        by_part: dict[str, Blocker | None] = {}  # a uop shared by many instructions is judged once
+        found: dict[str, tuple[Blocker, ...]] = {}
+        for name in dict.fromkeys([*analysis.insts, *analysis.macros]):
+            blockers: list[Blocker] = []
+            for part in instruction_parts(analysis, name):
+                if "specializing" in part.annotations or "replaced" in part.annotations:
+                    continue
+                if part.name in by_part:
+                    blocker = by_part[part.name]
+                else:
+                    blocker = by_part[part.name] = _part_blocker(analysis, part)
+                if blocker is not None:
+                    blockers.append(blocker)
+            found[name] = tuple(blockers)
+        return found
+
+    return per_analysis(analysis, "tier2-coverage:blockers", compute)
 
 
 def tier2_instructions(analysis: Analysis) -> frozenset[str]:
     """Names of the instructions that have a tier 2 expansion in this snapshot."""
-
-    def compute() -> frozenset[str]:
-        names = [*analysis.insts, *analysis.macros]
-        return frozenset(n for n in names if not expansion_blockers(analysis, n))
-
-    return per_analysis(analysis, "tier2-coverage:viable", compute)
+    return per_analysis(
+        analysis,
+        "tier2-coverage:viable",
+        lambda: frozenset(name for name, blockers in _all_blockers(analysis).items() if not blockers),
+    )
 
 
 def find(analysis: Analysis) -> Iterator[Finding]:
