@@ -58,8 +58,9 @@ KNOWN_ANNOTATIONS = frozenset(
 # -- fast path ---------------------------------------------------------------------
 # Nearly every definition of CPython's files has a plain header: known annotation words,
 # ``inst``/``op`` with a stack effect of names, ``name/N`` caches, ``name[expr]`` arrays and
-# ``name: type*`` items, or ``macro(NAME) = part + ...;``. Such a header is read by one
-# regular expression instead of a token at a time. Anything else (a comment or a condition
+# ``name: type*`` items, ``macro(NAME) = part + ...;``, or a ``family``, ``pseudo`` or
+# ``label`` of the usual shape (`_FAST_HEADER_RE`). Such a header is read by one regular
+# expression instead of a token at a time. Anything else (a comment or a condition
 # in the header, an unknown word, a malformed item) makes the fast path give up, and the
 # token parser reads the definition from its start, with its warnings and located errors.
 # Both give the same definitions (tests/analyzer/test_parser.py compares them on every
@@ -67,14 +68,30 @@ KNOWN_ANNOTATIONS = frozenset(
 _WS = r"[ \t\r\f\v\n]*"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _REPLICATE = rf"replicate{_WS}\({_WS}([0-9]+)(?:{_WS}:{_WS}([0-9]+))?{_WS}\)"
-#: A whole plain header: annotation words, then ``inst``/``op`` ``(NAME[, (effect)])`` up to
-#: the ``{`` of the body, with a stack effect without parentheses or comments; or ``macro(NAME)
-#: = parts;``, where the parts may hold ``//`` comments but not ``/*``.
+#: White space and comments in a name list (``{ A, /* why */ B, }``).
+_LIST_GAP = r"(?:[ \t\r\f\v\n]++|//[^\n]*+|/\*.*?\*/)*+"
+#: ``NAME (',' NAME)* [',']``, possibly empty, as `_Parser.name_list` reads it.
+_NAME_LIST = rf"{_LIST_GAP}(?:{_NAME}{_LIST_GAP}(?:,{_LIST_GAP}{_NAME}{_LIST_GAP})*+(?:,{_LIST_GAP})?)?"
+#: One name of a `_NAME_LIST` and the comma after it.
+_LIST_ITEM_RE = re.compile(rf"{_LIST_GAP}({_NAME}){_LIST_GAP},?", re.DOTALL)
+#: A whole plain definition head: annotation words, then one of
+#: ``inst``/``op`` ``(NAME[, (effect)])`` up to the ``{`` of the body, with a stack effect
+#: without parentheses or comments; ``macro(NAME) = parts;``, where the parts may hold ``//``
+#: comments but not ``/*``; ``family(NAME[, SIZE]) = { NAMES };`` with a name or number as
+#: size; ``pseudo(NAME[, (effect)][, (FLAGS)]) = { NAMES };`` (or ``[ NAMES ]``);
+#: ``label(NAME)`` up to the ``{`` of the body.
 _FAST_HEADER_RE = re.compile(
     rf"(?P<ann>(?:(?:{_REPLICATE}|{_NAME})[ \t\r\f\v\n]+)*?)"
     rf"(?:(?P<kind>inst|op){_WS}\({_WS}(?P<name>{_NAME}){_WS}"
     rf"(?:,{_WS}\((?P<effect>[^()/]*(?:/(?![/*])[^()/]*)*)\){_WS})?\){_WS}\{{"
-    rf"|macro{_WS}\({_WS}(?P<macro>{_NAME}){_WS}\){_WS}={_WS}(?P<parts>(?:[^;/]++|/(?![/*])|//[^\n]*+)*+);)"
+    rf"|macro{_WS}\({_WS}(?P<macro>{_NAME}){_WS}\){_WS}={_WS}(?P<parts>(?:[^;/]++|/(?![/*])|//[^\n]*+)*+);"
+    rf"|family{_WS}\({_WS}(?P<family>{_NAME}){_WS}(?:,(?P<size>[A-Za-z0-9_ \t\r\f\v\n]*))?\)"
+    rf"{_WS}={_WS}\{{(?P<members>{_NAME_LIST})\}}{_WS};"
+    rf"|pseudo{_WS}\({_WS}(?P<pseudo>{_NAME}){_WS}(?:,{_WS}\((?P<pseudo_effect>[^()/-]*--[^()/]*)\){_WS})?"
+    rf"(?:,{_WS}\((?P<flags>{_WS}{_NAME}{_WS}(?:,{_WS}{_NAME}{_WS})*)\){_WS})?\)"
+    rf"{_WS}={_WS}(?:\{{(?P<targets>{_NAME_LIST})\}}|\[(?P<sequence>{_NAME_LIST})\]){_WS};"
+    rf"|label{_WS}\({_WS}(?P<label>{_NAME}){_WS}\){_WS}\{{)",
+    re.DOTALL,
 )
 _FAST_ANNOTATION_RE = re.compile(rf"{_REPLICATE}|({_NAME})")
 _FAST_ITEM_RE = re.compile(
@@ -305,15 +322,14 @@ class _Parser:
             if found_annotations is None:
                 return None  # the token parser warns about the unknown word
             annotations = found_annotations
-        if macro_name is not None:
-            return self.fast_macro(macro_name, annotations, start, header)
+        if kind is None:
+            if macro_name is not None:
+                return self.fast_macro(macro_name, annotations, start, header)
+            return self.fast_other(annotations, start, header)
         if effect_text is None:
             stack = self._no_stack
         else:
-            if effect_text in self._stacks:
-                found = self._stacks[effect_text]
-            else:
-                found = self._stacks[effect_text] = _fast_stack_effect(effect_text, self._stack_pieces)
+            found = self.fast_stack(effect_text)
             if found is None:
                 return None
             stack = found
@@ -334,6 +350,13 @@ class _Parser:
             bisect_right(starts, brace),
             strip_comments(body),
         )
+
+    def fast_stack(self, effect_text: str) -> StackEffect | None:
+        """`_fast_stack_effect` of a text, made once per file."""
+        if effect_text in self._stacks:
+            return self._stacks[effect_text]
+        found = self._stacks[effect_text] = _fast_stack_effect(effect_text, self._stack_pieces)
+        return found
 
     def fast_macro(self, name: str, annotations: tuple[str, ...], start: int, header: re.Match[str]) -> Macro | None:
         """The ``macro`` that `_FAST_HEADER_RE` matched, or ``None`` if its parts are not plain."""
@@ -363,6 +386,76 @@ class _Parser:
         return Macro(
             name, tuple(parts), self.file, bisect_right(starts, start), bisect_right(starts, end - 1), annotations
         )
+
+    def fast_other(self, annotations: tuple[str, ...], start: int, header: re.Match[str]) -> Definition | None:
+        """The ``family``, ``pseudo`` or ``label`` that `_FAST_HEADER_RE` matched (annotations
+        are kept by a label only, as in the token parser), or ``None`` for the token parser."""
+        starts = self.line_starts
+        line = bisect_right(starts, start)
+        end = header.end()
+        family, pseudo, label = header.group("family", "pseudo", "label")
+        if label is not None:
+            brace = end - 1
+            close = find_body_end(self.lx, brace)
+            self.lx.pos = close
+            return Label(
+                label,
+                annotations,
+                self.lx.text[brace + 1 : close - 1],
+                self.file,
+                line,
+                bisect_right(starts, close - 1),
+            )
+        if family is not None:
+            size = header["size"]
+            members, lines = self.fast_names(header, "members")
+            self.lx.pos = end
+            return Family(
+                family,
+                " ".join(size.split()) if size is not None else None,
+                members,
+                self.file,
+                line,
+                bisect_right(starts, header.end("members")),
+                lines,
+            )
+        assert pseudo is not None
+        effect_text, flags_text, sequence = header.group("pseudo_effect", "flags", "sequence")
+        stack = None
+        if effect_text is not None:
+            stack = self.fast_stack(effect_text)
+            if stack is None:
+                return None
+        flags: tuple[str, ...] = ()
+        if flags_text is not None:
+            flags = tuple(f.strip() for f in " ".join(flags_text.split()).split(",") if f.strip())
+        group = "targets" if sequence is None else "sequence"
+        targets, lines = self.fast_names(header, group)
+        self.lx.pos = end
+        return Pseudo(
+            pseudo,
+            stack,
+            flags,
+            targets,
+            sequence is not None,
+            self.file,
+            line,
+            bisect_right(starts, header.end(group)),
+            lines,
+        )
+
+    def fast_names(self, header: re.Match[str], group: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """The names of a `_NAME_LIST` that `_FAST_HEADER_RE` matched as ``group``, and their lines."""
+        text, offset = header.group(group), header.start(group)
+        starts = self.line_starts
+        names: list[str] = []
+        lines: list[int] = []
+        at = 0
+        while (m := _LIST_ITEM_RE.match(text, at)) is not None:
+            names.append(m.group(1))
+            lines.append(bisect_right(starts, offset + m.start(1)))
+            at = m.end()
+        return tuple(names), tuple(lines)
 
     def replicate(self, tok: Token) -> str:
         # replicate: 'replicate' '(' NUMBER [':' NUMBER] ')'

@@ -23,7 +23,7 @@ from analyzer.lexer import (
     find_body_end,
 )
 from analyzer.model import InstDef
-from analyzer.parser import parse_source
+from analyzer.parser import _Parser, parse_source
 from analyzer.source import Source, load_tree
 from tests.conftest import CPYTHON_DIR
 
@@ -45,32 +45,60 @@ def region(body: str) -> Source:
     return Source.from_text(f"// BEGIN BYTECODES //\n{body}\n// END BYTECODES //\n", name="t.c")
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        # Plain headers the fast path takes.
-        "pure op(_A, (a, b: PyObject *, c[oparg*2], unused/1 -- d, e[1 + oparg])) { x = a / 2; }",
-        "replicate(1:4) inst(B, (--)) {\n}",
-        "tier1 specializing op(_C, ( value-- res )) { /* } */ res = '}'; }",
-        "macro(M) = unused/1 + rewind/-2 + _A + flush + _C;",
-        "macro(M2) =\n    _A +\n    _C;",
-        "macro(N) = _A + // first\n    _C;",
-        "macro(N2) =\n    unused/1 + // skip; the counter\n    _A +  // x + y\n    _C // last\n    ;",
-        # Headers it leaves to the token parser (comments, conditions, unknown words, hex).
-        "op(_D, (a -- b if (oparg & 1))) { }",
-        "op(_E, (a /* in */ -- b)) { }",
-        "macro(N3) = // first\n    _A + _C;",
-        "macro(N4) = _A /* a */ + _C;",
-        "macro(N6) = _A // / 2\n    / 1 + _C;",
-        "mystery op(_F, (--)) { }",
-        "op(_G, (x/0x2 -- y)) { }",
-        "inst(H, (a: _PyStackRef*   *  , b -- )) { }",
-        "family(F, 1) = { B };",
-    ],
-)
+#: Plain headers the fast path takes.
+FAST_SHAPES = [
+    "pure op(_A, (a, b: PyObject *, c[oparg*2], unused/1 -- d, e[1 + oparg])) { x = a / 2; }",
+    "replicate(1:4) inst(B, (--)) {\n}",
+    "tier1 specializing op(_C, ( value-- res )) { /* } */ res = '}'; }",
+    "macro(M) = unused/1 + rewind/-2 + _A + flush + _C;",
+    "macro(M2) =\n    _A +\n    _C;",
+    "macro(N) = _A + // first\n    _C;",
+    "macro(N2) =\n    unused/1 + // skip; the counter\n    _A +  // x + y\n    _C // last\n    ;",
+    "family(F) = { };",
+    "family(F, INLINE_CACHE) = {\n    A, /* c, D */\n    B, // d\n};",
+    "tier1 family(F, 1) = { A };",
+    "pseudo(P, (-- unused), (HAS_ARG, HAS_JUMP)) = {\n    /* why, not */\n    NOP,\n};",
+    "pseudo(P2, (cond -- cond)) = [\n    COPY, TO_BOOL, POP_JUMP_IF_FALSE,\n];",
+    "pseudo(P3) = { A };",
+    "pseudo(P4, (HAS_ARG)) = { A };",
+    "spilled label(L) { x; }",
+    "label(L2) { /* } */ }",
+]
+#: Headers it leaves to the token parser (comments, conditions, unknown words, hex).
+SLOW_SHAPES = [
+    "family(F, 1 + 2) = { A };",
+    "family(F, (1)) = { A };",
+    "family(F, 1) /* c */ = { A };",
+    "pseudo(P5, (HAS_ARG), (a -- b)) = { A };",
+    "pseudo(P6, (unused[oparg-1] -- x)) = { A };",
+    "pseudo(P7, ()) = { A };",
+    "pseudo(P8, (a -- b), (F), (G)) = { A };",
+    "mystery label(L3) { }",
+    "op(_D, (a -- b if (oparg & 1))) { }",
+    "op(_E, (a /* in */ -- b)) { }",
+    "macro(N3) = // first\n    _A + _C;",
+    "macro(N4) = _A /* a */ + _C;",
+    "macro(N6) = _A // / 2\n    / 1 + _C;",
+    "mystery op(_F, (--)) { }",
+    "op(_G, (x/0x2 -- y)) { }",
+    "inst(H, (a: _PyStackRef*   *  , b -- )) { }",
+    "family(F, 1) = { B };",
+]
+
+
+@pytest.mark.parametrize("body", FAST_SHAPES + SLOW_SHAPES)
 def test_fast_path_matches_the_token_parser_on_header_shapes(body):
     source = region(body)
     assert parse_source(source) == parse_source(source, fast=False)
+
+
+@pytest.mark.parametrize("body", FAST_SHAPES)
+def test_plain_headers_need_no_token_parser(body, monkeypatch):
+    def token_parser(*args):
+        raise AssertionError("the token parser read a plain header")
+
+    monkeypatch.setattr(_Parser, "kind_body", token_parser)
+    assert len(parse_source(region(body)).definitions) == 1
 
 
 @pytest.mark.parametrize(
@@ -80,6 +108,12 @@ def test_fast_path_matches_the_token_parser_on_header_shapes(body):
         "op(_A, (a -- b/1)) { }",
         "macro(M) = _A + ;",
         "macro(N5) = _A + // no semicolon; here\n    _C",
+        "pseudo(P, (a -- b -- c)) = { A };",
+        "family(F, 1) = { A, , B };",
+        "family(F, 1) = { A B };",
+        "family(F, 1) = { A, /* B };",
+        "pseudo(P, (a -- b)) = [ A, B };",
+        "label(L) { x;",
         "op(_A, (a -- b)) { x = 1;",
         'op(_A, (a -- b)) { x = "open; }',
         "op(_A, (a -- b)) { /* never closed }",
