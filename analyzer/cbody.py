@@ -29,7 +29,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 from functools import lru_cache
-from itertools import accumulate, chain, compress, count
+from itertools import accumulate, compress, count
 from operator import itemgetter
 from typing import Any, Generic, NamedTuple, TypeVar, overload
 
@@ -340,16 +340,9 @@ class Body:
         return tuple(args)
 
     @_lazy
-    def _calls_by_name(self) -> dict[str, list[tuple[str, int, int]]]:
-        by_name: dict[str, list[tuple[str, int, int]]] = {}
-        for raw in self._raw_calls:
-            by_name.setdefault(raw[0], []).append(raw)
-        return by_name
-
-    @_lazy
     def call_names(self) -> frozenset[str]:
         """The distinct names called in the body."""
-        return frozenset(self._calls_by_name)
+        return frozenset(map(itemgetter(0), self._raw_calls))
 
     @_lazy
     def _call_at(self) -> dict[int, tuple[str, int, int]]:
@@ -357,19 +350,16 @@ class Body:
 
     def calls_to(self, *names: str) -> list[Call]:
         """The calls to any of ``names``, in order."""
-        by_name = self._calls_by_name
-        found = [by_name[n] for n in set(names) if n in by_name]
-        if not found:
-            return []
-        raws = found[0] if len(found) == 1 else sorted(chain.from_iterable(found), key=itemgetter(1))
-        return [self._call(*raw) for raw in raws]
+        if self.call_names.isdisjoint(names):
+            return []  # the usual answer, found in C
+        return [self._call(*raw) for raw in self._raw_calls if raw[0] in names]
 
     def escaping_calls(self, non_escaping: tuple[str, ...], dsl_words: frozenset[str]) -> tuple[str, ...]:
         """Names of calls that may run arbitrary Python code, sorted and unique: CPython API
         calls (``Py*``, ``_Py*``) and decrefs, except ``dsl_words`` and names starting with one
         of ``non_escaping``, and upper-case macros other than decrefs. Approximate."""
         names = set()
-        for name in self._calls_by_name:
+        for name in self.call_names:
             if name in dsl_words or name.startswith(non_escaping) or (name.isupper() and "DECREF" not in name):
                 continue
             if name.startswith(("Py", "_Py")) or name in DECREF_CALLS or name in ("Py_SETREF", "Py_XSETREF"):
