@@ -199,18 +199,21 @@ class Body:
             append(texts[i])
         return "".join(parts)
 
-    @_lazy
-    def _scan(self) -> tuple[list[int], dict[int, int], list[int]]:
-        """One pass over the tokens: the indices of the brackets, each bracket's partner (by
-        index; unbalanced brackets are left out) and the indices of the ``=`` tokens.
+    def _scan(self) -> None:
+        """One pass over the tokens that stores three indexes: ``_index`` (the indices of the
+        brackets, key ``""``, and of the ``=`` tokens), ``_match`` (each bracket's partner, by
+        index; unbalanced brackets are left out) and ``_raw_calls`` (see there).
 
         Partners are found as a C compiler would: a closing bracket pairs with the innermost
         open one of its kind, and open brackets of other kinds left in between are dropped.
+        Every body needs all three, so they are made together, each read afterwards as a
+        plain attribute.
         """
         texts = self.texts
         brackets: list[int] = []
         equals: list[int] = []
         match: dict[int, int] = {}
+        calls: list[tuple[str, int, int]] = []
         stack: list[int] = []
         # Only brackets and ``=`` matter here, about a third of the tokens: they are picked
         # out in C, and the loop runs for them alone.
@@ -229,14 +232,17 @@ class Body:
                 j = stack.pop()
                 match[i] = j
                 match[j] = i
-        return brackets, match, equals
+                if text == ")" and j and (name := texts[j - 1])[0] in _IDENT_START and name not in _NOT_CALLS:
+                    calls.append((name, j - 1, i))
+        calls.sort(key=itemgetter(1))  # a call closes after the calls in its arguments
+        self.__dict__.update(_index={"": brackets, "=": equals}, _match=match, _raw_calls=calls)
 
     @_lazy
     def _index(self) -> dict[str, list[int]]:
         """Indices of every bracket (key ``""``) and of the ``=`` tokens; `_where` adds other
         texts when asked."""
-        brackets, _, equals = self._scan
-        return {"": brackets, "=": equals}
+        self._scan()
+        return self._index
 
     def _where(self, text: str) -> list[int]:
         """Indices of the tokens whose text is ``text``, in order (kept for the next call)."""
@@ -256,7 +262,8 @@ class Body:
     @_lazy
     def _match(self) -> dict[int, int]:
         """Index of each bracket -> index of its partner (unbalanced brackets are left out)."""
-        return self._scan[1]
+        self._scan()
+        return self._match
 
     @_lazy
     def _block_of(self) -> list[int]:
@@ -294,18 +301,10 @@ class Body:
     @_lazy
     def _raw_calls(self) -> list[tuple[str, int, int]]:
         """``(name, index of the name, index of the ")")`` of every call, in order; the `Call`
-        objects are made only for the calls a query returns (`_call`)."""
-        texts = self.texts
-        match = self._match
-        return [
-            (name, p - 1, match[p])
-            for p in self._index[""]
-            if p
-            and texts[p] == "("
-            and p in match
-            and (name := texts[p - 1])[0] in _IDENT_START
-            and name not in _NOT_CALLS
-        ]
+        objects are made only for the calls a query returns (`_call`). A call is a name (not a
+        C keyword) just before a ``(`` that has its partner."""
+        self._scan()
+        return self._raw_calls
 
     def _call(self, name: str, start: int, end: int) -> Call:
         """The one `Call` of this body whose name is token ``start``."""
