@@ -34,7 +34,11 @@ NON_POPPING_WORDS = ("ERROR_NO_POP", "exception_unwind", "pop_1_error", "resume_
 
 def _first_line(uop: InstDef, words: tuple[str, ...]) -> int | None:
     """The line of the first identifier among ``words`` in ``uop``'s code, or ``None``."""
-    if not any(w in uop.code for w in words):  # a substring test first: most bodies have none
+    code = uop.code
+    for word in words:  # a substring test first: most bodies have none of the words
+        if word in code:
+            break
+    else:
         return None
     body = body_of(uop)
     wanted = frozenset(words) & body.identifiers

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph
 from analyzer.campaigns.memo import per_analysis
-from analyzer.cbody import body_of
+from analyzer.cbody import Body, body_of
 from analyzer.model import InstDef
 
 if TYPE_CHECKING:
@@ -97,6 +97,16 @@ class Composite:
 def _statements(uop: InstDef) -> list[str] | None:
     """The statements of a straight-line body (tokens from `analyzer.cbody`, so comments never
     count), or ``None`` for a body with a nested block, a preprocessor line or control flow."""
+    found = _statement_spans(uop)
+    if found is None:
+        return None
+    body, spans = found
+    return [body.text(start, end) for start, end in spans]
+
+
+def _statement_spans(uop: InstDef) -> tuple[Body, list[tuple[int, int]]] | None:
+    """`_statements` as the first and last token of each statement in ``uop``'s `Body`: callers
+    that give up at the first statement that is no stack action make the text of no other."""
     code = uop.code.strip()
     inner = code[1:-1] if code.startswith("{") and code.endswith("}") else code
     # Cheap string tests first: a nested block, a preprocessor line or many statements (a
@@ -104,23 +114,25 @@ def _statements(uop: InstDef) -> list[str] | None:
     if "{" in inner or "}" in inner or "#" in inner or inner.count(";") > MAX_STATEMENTS:
         return None
     body = body_of(uop)
-    texts = body.texts  # token texts: a control word can only be an identifier token
+    if not _CONTROL_WORDS.isdisjoint(body.identifiers):  # a control word can only be an identifier token
+        return None
+    texts = body.texts
     first, last = 0, len(texts) - 1
     if texts and texts[0] == "{" and texts[-1] == "}":
         first, last = 1, len(texts) - 2
-    statements: list[str] = []
+    spans: list[tuple[int, int]] = []
     start = first
-    for i in range(first, last + 1):
-        text = texts[i]
-        if text in _CONTROL_WORDS:
-            return None
-        if text == ";":
-            if i > start:
-                statements.append(body.text(start, i - 1))
-            start = i + 1
+    while start <= last:
+        try:
+            end = texts.index(";", start, last + 1)
+        except ValueError:
+            break
+        if end > start:
+            spans.append((start, end - 1))
+        start = end + 1
     if start <= last:
-        statements.append(body.text(start, last))
-    return statements
+        spans.append((start, last))
+    return body, spans
 
 
 def actions_of(uop: InstDef) -> tuple[Action, ...] | None:
@@ -128,13 +140,16 @@ def actions_of(uop: InstDef) -> tuple[Action, ...] | None:
     code made only of such actions, or leaves an input or output unaccounted for."""
     if uop.kind != "op" and uop.kind != "inst":
         return None
-    if any(a.startswith("replicate") for a in uop.annotations):
+    for annotation in uop.annotations:
+        if annotation.startswith("replicate"):
+            return None
+    for item in uop.stack.inputs + uop.stack.outputs:
+        if item.is_array:
+            return None
+    found = _statement_spans(uop)
+    if found is None:
         return None
-    if any(i.is_array for i in (*uop.stack.inputs, *uop.stack.outputs)):
-        return None
-    statements = _statements(uop)
-    if statements is None:
-        return None
+    body, spans = found
     inputs = [i.name for i in uop.stack.inputs if not i.is_unused]
     outputs = [o.name for o in uop.stack.outputs if not o.is_unused]
     if len(inputs) != len(set(inputs)) or len(outputs) != len(set(outputs)):
@@ -144,7 +159,8 @@ def actions_of(uop: InstDef) -> tuple[Action, ...] | None:
     done_in: set[str] = set()
     done_out: set[str] = set()
     dead: set[str] = set()
-    for stmt in statements:
+    for start, end in spans:
+        stmt = body.text(start, end)
         if stmt.startswith("assert") or _VOID_RE.match(stmt):
             continue
         if stmt.replace(" ", "") == "INPUTS_DEAD()":
@@ -194,9 +210,11 @@ def actions_of(uop: InstDef) -> tuple[Action, ...] | None:
 def _is_shuffle(uop: InstDef) -> bool:
     """Whether ``uop`` only reorders its stack items: its outputs are its inputs, and its body
     only copies items into each other (through local temporaries), calling nothing."""
+    if len(uop.stack.inputs) < 2 or uop.stack.caches:  # the cheap part of the test below first
+        return False
     ins = [i.name for i in uop.stack.inputs if not i.is_unused]
     outs = [o.name for o in uop.stack.outputs if not o.is_unused]
-    if len(ins) < 2 or sorted(ins) != sorted(outs) or uop.stack.caches:
+    if len(ins) < 2 or sorted(ins) != sorted(outs):
         return False
     statements = _statements(uop)
     if not statements:
