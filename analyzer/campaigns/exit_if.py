@@ -225,9 +225,9 @@ def _site_verdict(site: ExitSite) -> _Verdict | None:
 def _uop_verdict(definition: InstDef) -> _Verdict | None:
     """A reason that binds every DEOPT_IF of the uop, read from its whole body."""
     body = body_of(definition)
-    lock = next(iter(body.calls_to("LOCK_OBJECT")), None)
-    if lock is not None:
-        line = lock.line
+    called = body.call_names  # asked first: most bodies call neither
+    if "LOCK_OBJECT" in called:
+        line = body.calls_to("LOCK_OBJECT")[0].line
         return _Verdict(
             "not_applicable",
             "the uop takes a per-object lock (`LOCK_OBJECT`): a side trace cannot fix a failed or held lock, "
@@ -235,8 +235,8 @@ def _uop_verdict(definition: InstDef) -> _Verdict | None:
             whole_uop=True,
             line=line,
         )
-    own = next(iter(body.calls_to("GLOBALS", "BUILTINS")), None)
-    if own is not None and body.mentions("dk_version"):
+    if ("GLOBALS" in called or "BUILTINS" in called) and body.mentions("dk_version"):
+        own = body.calls_to("GLOBALS", "BUILTINS")[0]
         line = own.line
         return _Verdict(
             "not_applicable",
@@ -261,9 +261,12 @@ def find(analysis: Analysis) -> Iterator[Finding]:
 def _definition_findings(analysis: Analysis, sites: list[ExitSite], viable: frozenset[str]) -> Iterator[Finding]:
     definition = sites[0].definition
     tier1 = runs_in_tier2(analysis, definition, viable)
-    verdicts = {s.ordinal: _site_verdict(s) for s in sites if s.deopts}
-    binding = _uop_verdict(definition)
-    if binding is None:
+    deopting = [s for s in sites if s.deopts]
+    verdicts = {s.ordinal: _site_verdict(s) for s in deopting}
+    # What binds the whole uop decides only a DEOPT_IF that the JIT runs and no reason of its own keeps.
+    undecided = tier1 is None and any(not s.tier1_block and verdicts[s.ordinal] is None for s in deopting)
+    binding = _uop_verdict(definition) if undecided else None
+    if binding is None and undecided:
         first = next((s for s in sites if (v := verdicts.get(s.ordinal)) is not None and v.whole_uop), None)
         if first is not None:
             reason = verdicts[first.ordinal].reason  # type: ignore[union-attr]
@@ -273,10 +276,11 @@ def _definition_findings(analysis: Analysis, sites: list[ExitSite], viable: froz
                 whole_uop=True,
                 line=first.line,
             )
-    staying = [s for s in sites if s.deopts and verdicts[s.ordinal] is not None]
+    staying = [s for s in deopting if verdicts[s.ordinal] is not None]
     header = f"{' '.join(definition.annotations) + ' ' if definition.annotations else ''}"
     header += f"{definition.kind}({definition.name}, {definition.stack})"
-    macros = () if definition.kind == "inst" else tuple(m.name for m in analysis.macros_using(definition.name))
+    users = analysis.macros_using(definition.name)
+    macros = () if definition.kind == "inst" else tuple(m.name for m in users)
     family = next((f.name for m in (*macros, definition.name) if (f := analysis.family_of(m))), None)
     for site in sites:
         evidence = [Evidence(definition.file, site.line, f"{site.macro}({site.condition});", "the exit site")]
@@ -300,7 +304,7 @@ def _definition_findings(analysis: Analysis, sites: list[ExitSite], viable: froz
         else:
             status = "todo"
             summary = f"{where}: `DEOPT_IF({site.condition})` guards a uop the JIT runs; make it `EXIT_IF`"
-        difficulty, reasons = _difficulty(analysis, site, sites, staying if status == "todo" else [])
+        difficulty, reasons = _difficulty(site, deopting, staying if status == "todo" else [], len(users))
         yield Finding(
             campaign=SLUG,
             name=site.name,
@@ -320,11 +324,13 @@ def _definition_findings(analysis: Analysis, sites: list[ExitSite], viable: froz
 
 
 def _difficulty(
-    analysis: Analysis, site: ExitSite, sites: Sequence[ExitSite], staying: Sequence[ExitSite]
+    site: ExitSite, deopting: Sequence[ExitSite], staying: Sequence[ExitSite], users: int
 ) -> tuple[str, tuple[str, ...]]:
+    """``deopting``: the uop's ``DEOPT_IF`` sites; ``staying``: those that must stay; ``users``:
+    how many macros use the uop."""
     score = 0
     reasons: list[str] = []
-    others = [s for s in sites if s.deopts and s is not site and s not in staying]
+    others = [s for s in deopting if s is not site and s not in staying]
     if others:
         reasons.append(
             f"`{site.definition.name}` has {len(others) + 1} `DEOPT_IF`s to convert together "
@@ -338,10 +344,9 @@ def _difficulty(
             + ", ".join(s.name for s in staying)
             + "): split the uop so the guard part can use `EXIT_IF`"
         )
-    users = analysis.macros_using(site.definition.name)
-    if len(users) > 3:
+    if users > 3:
         score += 1
-        reasons.append(f"used by {len(users)} instructions: check each still specializes and exits as expected")
+        reasons.append(f"used by {users} instructions: check each still specializes and exits as expected")
     if site.guarded_by:
         reasons.append(f"unconditional exit inside `if ({site.guarded_by})`")
     if not reasons:
