@@ -138,7 +138,11 @@ class Body:
     def __init__(self, uop: InstDef) -> None:
         self.uop = uop
         self.code = uop.code
-        self.gaps, self.texts = body_token_parts(uop.code)
+        gaps, texts = body_token_parts(uop.code)
+        # Tuples, not lists: they hold only strings, so the garbage collector stops visiting
+        # them after its first pass (it untracks such tuples; a list it visits on every pass).
+        self.gaps: tuple[str, ...] = tuple(gaps)
+        self.texts: tuple[str, ...] = tuple(texts)
 
     @_lazy
     def tokens(self) -> list[Token]:
@@ -148,7 +152,7 @@ class Body:
     # -- positions -------------------------------------------------------------------
 
     @_lazy
-    def _newline_gaps(self) -> tuple[list[int], list[int]]:
+    def _newline_gaps(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """The tokens a line break precedes, in order, and the running count of line breaks
         up to and including each one's gap (what `line_of` bisects)."""
         gaps = self.gaps
@@ -160,7 +164,7 @@ class Body:
             counts = [gaps[i].count("\n") + (texts[i - 1].count("\n") if i else 0) for i in where]
         else:
             counts = [gaps[i].count("\n") for i in where]
-        return where, list(accumulate(counts))
+        return tuple(where), tuple(accumulate(counts))
 
     def line_of(self, index: int) -> int:
         """The source line of token ``index``."""
@@ -171,8 +175,8 @@ class Body:
         return self.uop.body_line + (total[k - 1] if k else 0)
 
     @_lazy
-    def _lines(self) -> list[str]:
-        return self.code.split("\n")
+    def _lines(self) -> tuple[str, ...]:
+        return tuple(self.code.split("\n"))
 
     def line_text(self, line: int) -> str:
         """The text of source ``line`` (a line of this body), stripped."""
@@ -235,27 +239,27 @@ class Body:
                 if text == ")" and j and (name := texts[j - 1])[0] in _IDENT_START and name not in _NOT_CALLS:
                     calls.append((name, j - 1, i))
         calls.sort(key=itemgetter(1))  # a call closes after the calls in its arguments
-        self.__dict__.update(_index={"": brackets, "=": equals}, _match=match, _raw_calls=calls)
+        self.__dict__.update(_index={"": tuple(brackets), "=": tuple(equals)}, _match=match, _raw_calls=tuple(calls))
 
     @_lazy
-    def _index(self) -> dict[str, list[int]]:
+    def _index(self) -> dict[str, tuple[int, ...]]:
         """Indices of every bracket (key ``""``) and of the ``=`` tokens; `_where` adds other
         texts when asked."""
         self._scan()
         return self._index
 
-    def _where(self, text: str) -> list[int]:
+    def _where(self, text: str) -> tuple[int, ...]:
         """Indices of the tokens whose text is ``text``, in order (kept for the next call)."""
         index = self._index
         found = index.get(text)
         if found is None:
             texts = self.texts
             if text in _BRACKETS:
-                found = [i for i in index[""] if texts[i] == text]
+                found = tuple([i for i in index[""] if texts[i] == text])
             elif text in self.code:  # every token is a piece of the code: absent there, absent here
-                found = [i for i, t in enumerate(texts) if t == text]
+                found = tuple([i for i, t in enumerate(texts) if t == text])
             else:
-                found = []
+                found = ()
             index[text] = found
         return found
 
@@ -299,7 +303,7 @@ class Body:
         return tuple(self._call(*raw) for raw in self._raw_calls)
 
     @_lazy
-    def _raw_calls(self) -> list[tuple[str, int, int]]:
+    def _raw_calls(self) -> tuple[tuple[str, int, int], ...]:
         """``(name, index of the name, index of the ")")`` of every call, in order; the `Call`
         objects are made only for the calls a query returns (`_call`). A call is a name (not a
         C keyword) just before a ``(`` that has its partner."""

@@ -9,6 +9,7 @@ per C statement.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from itertools import accumulate, chain, repeat
 from operator import itemgetter
 from typing import NamedTuple
@@ -285,7 +286,7 @@ def body_tokens(code: str) -> list[Token]:
     return tokens_from_parts(gaps, texts)
 
 
-def tokens_from_parts(gaps: list[str], texts: list[str]) -> list[Token]:
+def tokens_from_parts(gaps: Sequence[str], texts: Sequence[str]) -> list[Token]:
     """`Token` s from `body_token_parts`: kinds from each text's first character, offsets from
     the running length of gaps and texts (all in C: ``map``, ``accumulate``)."""
     if not texts:
