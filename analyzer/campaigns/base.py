@@ -52,6 +52,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from analyzer.analysis import Analysis
@@ -267,4 +268,4 @@ class Campaign:
         found = self.find(analysis)
         if found is None:
             return CampaignResult(self, (), evaluated=False, note=self.unavailable)
-        return CampaignResult(self, tuple(sorted(found, key=lambda f: f.name)))
+        return CampaignResult(self, tuple(sorted(found, key=attrgetter("name"))))

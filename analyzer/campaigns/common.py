@@ -7,10 +7,18 @@ from functools import lru_cache
 
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Evidence
+from analyzer.campaigns.memo import per_analysis
 from analyzer.cbody import body_of
 from analyzer.model import InstDef
 
-__all__ = ["body_lines", "definition_evidence", "difficulty_of", "escaping_calls", "family_name"]
+__all__ = [
+    "body_lines",
+    "definition_evidence",
+    "definition_evidences",
+    "difficulty_of",
+    "escaping_calls",
+    "family_name",
+]
 
 #: Calls that cannot run arbitrary code: DSL macros, stack-ref and refcount-free helpers,
 #: type checks. An approximation of the non-escaping list in
@@ -160,6 +168,16 @@ def definition_evidence(uop: InstDef) -> Evidence:
     words = " ".join(uop.annotations)
     header = f"{words + ' ' if words else ''}{uop.kind}({uop.name}, {uop.stack})"
     return Evidence(uop.file, uop.line, header, "definition and stack effect")
+
+
+def definition_evidences(analysis: Analysis) -> dict[InstDef, Evidence]:
+    """`definition_evidence` of every ``inst`` and ``op`` of bytecodes.c, made once per analysis:
+    the refcount and optimizer campaigns both cite every header."""
+    return per_analysis(
+        analysis,
+        "definition-evidence",
+        lambda: {uop: definition_evidence(uop) for uop in (*analysis.insts.values(), *analysis.ops.values())},
+    )
 
 
 def family_name(analysis: Analysis, instructions: tuple[str, ...] | list[str]) -> str | None:

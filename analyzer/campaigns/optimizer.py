@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph, definition_of
-from analyzer.campaigns.common import definition_evidence, difficulty_of, family_name
+from analyzer.campaigns.common import definition_evidences, difficulty_of, family_name
 from analyzer.cbody import body_of
 from analyzer.model import InstDef
 from analyzer.tier2 import why_not_viable
@@ -73,17 +73,19 @@ def emitted_by(analysis: Analysis) -> dict[str, list[str]]:
 
 def _difficulty_facts(uop: InstDef) -> list[tuple[int, str]]:
     """The optimizer's own difficulty: +1 when the case must create a symbol per array element."""
-    if any(o.is_array for o in uop.stack.outputs if not o.is_unused):
-        return [(1, "array outputs: the case must create a symbol per element")]
+    for output in uop.stack.outputs:
+        if output.is_array and not output.is_unused:
+            return [(1, "array outputs: the case must create a symbol per element")]
     return []
 
 
 def _findings(analysis: Analysis) -> Iterator[Finding]:
     cases = analysis.optimizer_cases
     emitters = emitted_by(analysis)
+    headers = definition_evidences(analysis)
     for uop in candidates(analysis):
         name = uop.tier2_name
-        evidence = [definition_evidence(uop)]
+        evidence = [headers[uop]]
         case = cases.get(name)
         if case is not None:
             status = "done"

@@ -189,9 +189,12 @@ def _finding(analysis: Analysis, name: str) -> Finding:
         status = "todo"
         summary = f"`{name}` ends every trace: " + "; ".join(f"`{b.uop}` {b.reason}" for b in blockers)
     difficulty, reasons = _difficulty(analysis, name, blockers)
-    parts = instruction_parts(analysis, name)
-    working = [p for p in parts if "specializing" not in p.annotations] or list(parts)
-    uop = blockers[0].uop if blockers else (working[0].name if working else name)
+    if blockers:
+        uop = blockers[0].uop
+    else:
+        parts = instruction_parts(analysis, name)
+        working = [p for p in parts if "specializing" not in p.annotations] or list(parts)
+        uop = working[0].name if working else name
     # The task's lines are those of the definition to change (its first blocking part), so the
     # checklist's permalink and the guide's "Find the definition" show the same code.
     target = analysis.ops.get(uop) or analysis.insts.get(uop) or definition

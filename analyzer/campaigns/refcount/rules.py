@@ -46,7 +46,7 @@ from functools import lru_cache
 
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Evidence, Finding
-from analyzer.campaigns.common import definition_evidence, difficulty_of, family_name
+from analyzer.campaigns.common import definition_evidences, difficulty_of, family_name
 from analyzer.cbody import CLOSE_CALLS, DECREF_CALLS, Body, body_of
 from analyzer.model import InstDef, Macro
 
@@ -402,6 +402,7 @@ def _difficulty_facts(analysis: Analysis, uop: InstDef) -> list[tuple[int, str]]
 def find(analysis: Analysis) -> Iterator[Finding]:
     """One finding per ``inst``/``op`` of bytecodes.c, named by task identity (see module doc)."""
     uops = [*analysis.insts.values(), *analysis.ops.values()]
+    headers = definition_evidences(analysis)
     facts = {u.name: facts_of(u) for u in uops}
     classified = {u.name: _classify(analysis, u, facts[u.name]) for u in uops}
     done = {
@@ -418,7 +419,7 @@ def find(analysis: Analysis) -> Iterator[Finding]:
         name = instruction if instruction and instruction not in seen else uop.name
         seen.add(name)
         kind = uop.kind if name == uop.name else "macro"
-        evidence = [definition_evidence(uop)]
+        evidence = [headers[uop]]
         if kind == "macro":
             macro = analysis.macros[name]
             evidence.append(
