@@ -56,6 +56,8 @@ _CALL1_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*\(\s*([A-Za-z_][A-Za-z0-9_]
 _ASSIGN_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.+)$", re.DOTALL)
 _VOID_RE = re.compile(r"^\(\s*void\s*\)\s*[A-Za-z_][A-Za-z0-9_]*$")
 _RELEASES = ("PyStackRef_CLOSE", "PyStackRef_XCLOSE")
+#: First tokens of the statements `actions_of` accepts, besides ``assert...`` and an output's name.
+_ACTION_STARTS = frozenset({"(", "INPUTS_DEAD", "DEAD", *_RELEASES})
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +161,14 @@ def actions_of(uop: InstDef) -> tuple[Action, ...] | None:
     done_in: set[str] = set()
     done_out: set[str] = set()
     dead: set[str] = set()
+    texts = body.texts
     for start, end in spans:
+        # A statement that is an action (or is ignored) starts with ``assert``, ``(void)``, one of
+        # `_ACTION_STARTS` or the output it assigns: any other first token rules the body out
+        # at once, before the statement's text is made.
+        first = texts[start]
+        if first not in _ACTION_STARTS and first not in outputs and not first.startswith("assert"):
+            return None
         stmt = body.text(start, end)
         if stmt.startswith("assert") or _VOID_RE.match(stmt):
             continue
