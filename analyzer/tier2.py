@@ -41,7 +41,7 @@ def _first_line(uop: InstDef, words: tuple[str, ...]) -> int | None:
     else:
         return None
     body = body_of(uop)
-    wanted = frozenset(words) & body.identifiers
+    wanted = body.identifiers.intersection(words)
     if not wanted:
         return None
     return body.line_of(min(body.texts.index(w) for w in wanted))

@@ -382,7 +382,9 @@ def _variant_status(uop: InstDef, summary: str, done: set[str]) -> tuple[str, st
     The optimizer substitutes ``_BINARY_OP_ADD_INT_INPLACE`` for ``_BINARY_OP_ADD_INT``
     inside ``BINARY_OP_ADD_INT``, whose ``_POP_TOP_INT`` uops then release what it forwards.
     """
-    base = max((d for d in done if uop.name.startswith(d + "_")), key=len, default=None)
+    # The longest converted name that, followed by "_", starts this uop's name.
+    name = uop.name
+    base = next((name[:i] for i in range(len(name) - 1, 0, -1) if name[i] == "_" and name[:i] in done), None)
     if base is None:
         return "not_applicable", f"{summary}: a tier 2 only uop, but no converted uop it stands in for"
     return "done", (f"{summary}; tier 2 variant of converted `{base}`, whose macro's POP_TOP-family uops release them")
