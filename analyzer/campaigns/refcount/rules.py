@@ -116,7 +116,6 @@ class RefcountFacts:
     releases: list[Evidence] = field(default_factory=list)
     forwards: list[Evidence] = field(default_factory=list)
     forwarded: list[str] = field(default_factory=list)
-    deaths: list[Evidence] = field(default_factory=list)
     how: set[str] = field(default_factory=set)
     #: Names of the inputs (or replaced slot values) released inline; empty when only
     #: ``DECREF_INPUTS()`` releases them (all of them).
@@ -155,8 +154,8 @@ _HELPER_WORDS = ("_StackRefSteal", "_ConsumeInputs", *CONSUMING_HELPERS)
 
 
 def facts_of(uop: InstDef) -> RefcountFacts:
-    """Read releases, forwards and DEAD marks from ``uop``'s body (`analyzer.cbody`: comments
-    and strings never count)."""
+    """Read releases and forwards from ``uop``'s body (`analyzer.cbody`: comments and strings
+    never count); the ``DEAD`` marks that a converted uop's evidence shows are read by `find`."""
     stack = uop.stack
     peeks = stack.peeks()
     named = stack.named_inputs()
@@ -172,41 +171,44 @@ def facts_of(uop: InstDef) -> RefcountFacts:
     may_release = not calls.isdisjoint(_RELEASE_CALLS)
     may_consume = any(word in code for word in _HELPER_WORDS)
     may_forward = bool(outputs) and (bool(consumed) or "GETLOCAL" in code)
-    may_die = "DEAD" in calls or "INPUTS_DEAD" in calls
-    if not (may_release or may_consume or may_forward or may_die):
+    if not (may_release or may_consume or may_forward):
         return facts
     file = uop.file
     # Peeked inputs count too: closing one means releasing the value its slot held
     # before the uop replaced it (``temp = callable; callable = res; CLOSE(temp)``).
     input_alias = {i.name: i.name for i in named}
     slot_alias: set[str] = set()
-    if may_release or may_consume or may_forward:
-        arrays = {i.name for i in named if i.is_array}
-        for assignment in body.assignments:
-            lhs, rhs = assignment.target, assignment.value
-            if lhs in outputs:
-                if rhs in consumed or rhs in slot_alias:
-                    line = assignment.line
-                    facts.forwarded.append(lhs)
-                    facts.forwards.append(
-                        Evidence(file, line, body.line_text(line), f"output `{lhs}` carries the reference out")
-                    )
-            elif rhs in input_alias:
-                input_alias[lhs] = input_alias[rhs]
-            elif arrays and (element := _ELEMENT_RE.match(rhs)) and element.group(1) in arrays:
-                input_alias[lhs] = f"{element.group(1)}[{element.group(2)}]"
-            elif rhs.startswith("GETLOCAL("):
-                slot_alias.add(lhs)
+    arrays = {i.name for i in named if i.is_array}
+    for assignment in body.assignments:
+        lhs, rhs = assignment.target, assignment.value
+        if lhs in outputs:
+            if rhs in consumed or rhs in slot_alias:
+                line = assignment.line
+                facts.forwarded.append(lhs)
+                facts.forwards.append(
+                    Evidence(file, line, body.line_text(line), f"output `{lhs}` carries the reference out")
+                )
+        elif rhs in input_alias:
+            input_alias[lhs] = input_alias[rhs]
+        elif arrays and (element := _ELEMENT_RE.match(rhs)) and element.group(1) in arrays:
+            input_alias[lhs] = f"{element.group(1)}[{element.group(2)}]"
+        elif rhs.startswith("GETLOCAL("):
+            slot_alias.add(lhs)
     if may_release:
         _read_releases(uop, body, facts, input_alias, slot_alias)
     if may_consume:
         _read_helpers(uop, body, facts, input_alias)
-    if may_die:
-        for call in body.dead_marks():
-            facts.deaths.append(Evidence(file, call.line, body.line_text(call.line), "ownership marked moved"))
     if len(facts.releases) > 1:
         facts.releases.sort(key=lambda e: e.line)
     return facts
+
+
+def _death_evidence(uop: InstDef) -> list[Evidence]:
+    """The ``DEAD(x)`` and ``INPUTS_DEAD()`` marks of ``uop``'s body: evidence of a converted uop."""
+    body = body_of(uop)
+    return [
+        Evidence(uop.file, call.line, body.line_text(call.line), "ownership marked moved") for call in body.dead_marks()
+    ]
 
 
 def _read_releases(
@@ -435,7 +437,7 @@ def find(analysis: Analysis) -> Iterator[Finding]:
         found = facts[uop.name]
         evidence += found.releases
         if status == "done":
-            evidence += found.forwards + extra + found.deaths
+            evidence += found.forwards + extra + _death_evidence(uop)
         difficulty, reasons = difficulty_of(analysis, uop, own=_difficulty_facts(analysis, uop))
         macros = tuple(m.name for m in analysis.macros_using(uop.name))
         yield Finding(
