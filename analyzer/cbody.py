@@ -257,7 +257,7 @@ class Body:
             if text in _BRACKETS:
                 found = tuple([i for i in index[""] if texts[i] == text])
             elif text in self.code:  # every token is a piece of the code: absent there, absent here
-                found = tuple([i for i, t in enumerate(texts) if t == text])
+                found = tuple(_positions(texts, text))
             else:
                 found = ()
             index[text] = found
@@ -593,6 +593,20 @@ class Body:
     def mentions(self, name: str) -> bool:
         """Whether the identifier ``name`` appears in the body's code."""
         return name in self.identifiers
+
+
+def _positions(texts: tuple[str, ...], text: str) -> list[int]:
+    """The indices of ``text`` in ``texts``, each found by ``tuple.index`` (a scan in C: most
+    texts asked for are rare, and a Python loop would visit every token)."""
+    found: list[int] = []
+    index = texts.index
+    i = -1
+    try:
+        while True:
+            i = index(text, i + 1)
+            found.append(i)
+    except ValueError:
+        return found
 
 
 def _is_name(text: str) -> bool:
