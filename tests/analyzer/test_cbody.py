@@ -77,3 +77,52 @@ def test_every_real_body_is_read_and_its_guards_are_the_code_lines(label):
         body = body_of(uop)
         for call in body.guards():
             assert call.name in body.line_text(call.line), (uop.name, call)
+
+
+def _reference_calls(texts: list[str]) -> tuple[dict[int, int], list[tuple[str, int, int]]]:
+    """The bracket partners and calls as first written (one plain stack pass, then a pass over
+    every ``(``): what `Body` must give, however it computes them."""
+    opening = {"(": ")", "[": "]", "{": "}"}
+    match: dict[int, int] = {}
+    stack: list[int] = []
+    for i, text in enumerate(texts):
+        if text in opening:
+            stack.append(i)
+        elif text in (")", "]", "}"):
+            while stack and opening[texts[stack[-1]]] != text:
+                stack.pop()
+            if stack:
+                j = stack.pop()
+                match[i], match[j] = j, i
+    keywords = {"if", "for", "while", "switch", "return", "sizeof", "defined", "else", "do"}
+    calls = [
+        (texts[p - 1], p - 1, match[p])
+        for p, text in enumerate(texts)
+        if text == "(" and p and p in match and texts[p - 1][0].isidentifier() and texts[p - 1] not in keywords
+    ]
+    return match, calls
+
+
+def test_brackets_and_calls_match_a_plain_stack_pass_on_malformed_bodies():
+    """Unbalanced and crossed brackets (``f(a]``, ``g(h(x)``, ``}``) pair and make calls exactly
+    as a plain stack pass says, in the order of their names: 3,000 random token soups."""
+    import dataclasses
+    import random
+
+    from analyzer.cbody import Body
+
+    sample = analyze_tree(SourceTree(None, Source.from_text(TEXT, name="Python/bytecodes.c"), None, None))
+    op = sample.ops["_SAMPLE"]
+    rng = random.Random(20261207)
+    alphabet = ["f", "g", "if", "x", "1", "(", "(", ")", ")", "[", "]", "{", "}", "=", ";", ","]
+    for _ in range(3000):
+        texts = [rng.choice(alphabet) for _ in range(rng.randrange(0, 30))]
+        code = " ".join(texts)
+        body = Body(dataclasses.replace(op, code=code))
+        assert list(body.texts) == texts
+        match, calls = _reference_calls(texts)
+        assert body._match == match, code
+        assert [(c.name, c.start, c.end) for c in body.calls] == calls, code
+        assert body.call_names == {name for name, _, _ in calls}, code
+        for name in ("f", "g"):
+            assert [c.start for c in body.calls_to(name)] == [s for n, s, _ in calls if n == name], code
