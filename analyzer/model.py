@@ -22,12 +22,13 @@ __all__ = [
     "Pseudo",
     "StackEffect",
     "StackItem",
+    "direct_slot_init",
 ]
 
 _T = TypeVar("_T")
 
 
-def _direct_slot_init(cls: type[_T]) -> type[_T]:
+def direct_slot_init(cls: type[_T]) -> type[_T]:
     """Give a frozen dataclass with ``slots=True`` a cheaper ``__init__`` of the same signature.
 
     The ``__init__`` that ``dataclass(frozen=True)`` writes stores each field with
@@ -69,7 +70,7 @@ def _direct_slot_init(cls: type[_T]) -> type[_T]:
     return cls
 
 
-@_direct_slot_init
+@direct_slot_init
 @dataclass(frozen=True, slots=True)
 class StackItem:
     """One stack slot (or array of slots) in a stack effect.
@@ -103,7 +104,7 @@ class StackItem:
         return text
 
 
-@_direct_slot_init
+@direct_slot_init
 @dataclass(frozen=True, slots=True)
 class CacheEntry:
     """An inline-cache entry ``name/size``; ``size`` counts 16-bit code units."""
@@ -115,7 +116,7 @@ class CacheEntry:
         return f"{self.name}/{self.size}"
 
 
-@_direct_slot_init
+@direct_slot_init
 @dataclass(frozen=True, slots=True)
 class StackEffect:
     """``(inputs -- outputs)``; cache entries are split out of the inputs into ``caches``.
@@ -162,7 +163,7 @@ class StackEffect:
         return found
 
 
-@_direct_slot_init
+@direct_slot_init
 @dataclass(frozen=True, slots=True)
 class InstDef:
     """An ``inst`` (whole instruction) or ``op`` (micro-op) definition with a C body.
@@ -199,7 +200,7 @@ class InstDef:
         return f"_{self.name}" if self.kind == "inst" else self.name
 
 
-@_direct_slot_init
+@direct_slot_init
 @dataclass(frozen=True, slots=True)
 class MacroPart:
     """One ``+``-separated part of a macro.
@@ -218,7 +219,7 @@ class MacroPart:
         return f"{self.name}/{self.size}" if self.kind == "cache" else self.name
 
 
-@_direct_slot_init
+@direct_slot_init
 @dataclass(frozen=True, slots=True)
 class Macro:
     """``macro(NAME) = part + part ...;``: an instruction built from uops and cache entries."""
@@ -241,7 +242,7 @@ class Macro:
         return names
 
 
-@_direct_slot_init
+@direct_slot_init
 @dataclass(frozen=True, slots=True)
 class Family:
     """``family(NAME, SIZE) = { MEMBER, ... };``: a generic instruction and its specializations.
@@ -258,7 +259,7 @@ class Family:
     member_lines: tuple[int, ...] = ()
 
 
-@_direct_slot_init
+@direct_slot_init
 @dataclass(frozen=True, slots=True)
 class Pseudo:
     """``pseudo(NAME[, (effect)][, (FLAGS)]) = { TARGET, ... };`` (or ``[ ... ]``, a sequence).
@@ -278,7 +279,7 @@ class Pseudo:
     target_lines: tuple[int, ...] = ()
 
 
-@_direct_slot_init
+@direct_slot_init
 @dataclass(frozen=True, slots=True)
 class Label:
     """``label(name) { body }``: shared error/unwind code (3.14+); may be ``spilled``."""

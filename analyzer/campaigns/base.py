@@ -60,7 +60,7 @@ from analyzer.analysis import Analysis
 # The model's cheaper ``__init__`` for frozen slotted dataclasses (one slot ``__set__`` per
 # field instead of ``object.__setattr__``): campaigns make a few thousand findings and
 # evidence lines per analysis.
-from analyzer.model import InstDef, _direct_slot_init
+from analyzer.model import InstDef, direct_slot_init
 
 if TYPE_CHECKING:
     from analyzer.history import Conversion
@@ -87,7 +87,7 @@ STATUSES = ("todo", "done", "not_applicable")
 DIFFICULTIES = ("easy", "medium", "hard")
 
 
-@_direct_slot_init
+@direct_slot_init
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """One source line that decides a finding: ``file:line`` and its text (stripped)."""
@@ -101,7 +101,7 @@ class Evidence:
         return {"file": self.file, "line": self.line, "text": self.text, "note": self.note}
 
 
-@_direct_slot_init
+@direct_slot_init
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One task of a campaign: an instruction or uop and whether it still needs converting.

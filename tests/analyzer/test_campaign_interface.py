@@ -180,7 +180,7 @@ def test_no_campaign_slug_is_a_string_literal_outside_its_module_and_the_registr
 
 
 def test_findings_and_evidence_stay_frozen_dataclasses_with_their_own_init():
-    """Finding and Evidence use the model's cheaper __init__ (analyzer.model._direct_slot_init):
+    """Finding and Evidence use the model's cheaper __init__ (analyzer.model.direct_slot_init):
     same parameters and defaults, and still frozen, comparable, hashable and replaceable."""
     for cls in (Finding, Evidence):
         params = list(inspect.signature(cls).parameters.values())

@@ -223,7 +223,7 @@ class TestUnknownConstructs:
 
 
 class TestModelClasses:
-    """The model's frozen dataclasses get a cheaper ``__init__`` (analyzer.model._direct_slot_init)
+    """The model's frozen dataclasses get a cheaper ``__init__`` (analyzer.model.direct_slot_init)
     that must behave as the one ``dataclass`` writes."""
 
     CLASSES = (CacheEntry, Family, InstDef, Label, Macro, MacroPart, Pseudo, StackEffect, StackItem)
