@@ -134,8 +134,15 @@ class Analysis:
         own = uop.name[1:] if uop.name.startswith("_") else None
         if own and own in self.macros and uop.name in self.macros[own].uop_names():
             return own
-        owners = [m.name for m in self.macros_using(uop.name) if _primary_part(m) == uop.name]
+        primary = self._primary_parts
+        owners = [m.name for m in self.macros_using(uop.name) if primary[m.name] == uop.name]
         return owners[0] if len(owners) == 1 else None
+
+    @cached_property
+    def _primary_parts(self) -> dict[str, str | None]:
+        """Each macro's only working part (`_primary_part`), found once: campaigns ask
+        `instruction_of` for every uop, and most uops are parts of several macros."""
+        return {name: _primary_part(m) for name, m in self.macros.items()}
 
 
 #: Prefixes of uops that guard, record or specialize rather than do an instruction's work.
