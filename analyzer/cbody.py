@@ -54,6 +54,8 @@ DECREF_CALLS = frozenset({"Py_DECREF", "Py_XDECREF", "_Py_DECREF_SPECIALIZED", "
 _RELEASES = CLOSE_CALLS | DECREF_CALLS
 #: DSL exits that leave a uop when their condition holds (DSL-NOTES.md, bytecodes.c).
 GUARD_CALLS = frozenset({"DEOPT_IF", "EXIT_IF", "AT_END_EXIT_IF", "HANDLE_PENDING_AND_DEOPT_IF"})
+#: Optimizer calls that put a uop into the trace (`Body.emitted_uops`).
+_EMITTING_CALLS = ("ADD_OP", "REPLACE_OP")
 #: Labels a ``goto``/``JUMP_TO_LABEL`` reaches only on error.
 ERROR_LABELS = frozenset({"error", "exception_unwind"})
 #: C words that look like calls.
@@ -470,11 +472,15 @@ class Body:
     def emitted_uops(self) -> list[str]:
         """Uops an optimizer case puts into the trace: ``ADD_OP(_X, ...)`` and
         ``REPLACE_OP(this_instr, _X, ...)`` (the first argument naming a uop), in order."""
-        found = []
-        for call in self.calls_to("ADD_OP", "REPLACE_OP"):
-            uop = next((a for a in call.args if a.startswith("_") and _is_name(a)), None)
-            if uop is not None:
-                found.append(uop)
+        found: list[str] = []
+        if self.call_names.isdisjoint(_EMITTING_CALLS):
+            return found
+        # Only the arguments are needed: no `Call` (whose line would index the body's lines).
+        for name, start, end in self._raw_calls:
+            if name in _EMITTING_CALLS:
+                uop = next((a for a in self._arguments(start, end) if a.startswith("_") and _is_name(a)), None)
+                if uop is not None:
+                    found.append(uop)
         return found
 
     # -- control flow ----------------------------------------------------------------
