@@ -26,8 +26,11 @@ PUNCT = "punct"
 STRING = "string"
 EOF = "eof"
 
+#: One run of white space or one comment (needs ``re.DOTALL``); the parser's name lists
+#: use it too.
+SPACE_OR_COMMENT = r"[ \t\r\f\v\n]++|//[^\n]*+|/\*.*?\*/"
 #: White space and comments between tokens (`Lexer.skip_space` tries only this).
-_SKIP = r"(?:[ \t\r\f\v\n]+|//[^\n]*|/\*.*?\*/)+"
+_SKIP = rf"(?:{SPACE_OR_COMMENT})++"
 _SKIP_RE = re.compile(_SKIP, re.DOTALL)
 _TOKEN_RE = re.compile(
     rf"""
@@ -84,7 +87,7 @@ _BODY_RE = re.compile(
 
 #: What a body holds between braces, one piece at a time: a run of characters that start
 #: nothing, a comment, a literal, or a lone '/' (the pieces `_BODY_RE` walks, possessive).
-_BODY_PIECE = r"""[^/"'{}]++|//[^\n]*+|/\*.*?\*/|"(?:\\.|[^"\\\n])*+"|'(?:\\.|[^'\\\n])*+'|/(?![/*])"""
+_BODY_PIECE = rf"""[^/"'{{}}]++|//[^\n]*+|/\*.*?\*/|{_LITERAL}|/(?![/*])"""
 #: Bodies are matched in one call when braces nest at most this deep inside them (in
 #: CPython's, four at most); a deeper or malformed body is left to `_BODY_RE`'s loop.
 _NESTED_BODY_DEPTH = 8

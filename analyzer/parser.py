@@ -13,7 +13,18 @@ import re
 from bisect import bisect_right
 
 from analyzer.errors import Diagnostic, DSLSyntaxError
-from analyzer.lexer import EOF, IDENT, NUMBER, STRING, Lexer, Token, describe, find_body_end, strip_comments
+from analyzer.lexer import (
+    EOF,
+    IDENT,
+    NUMBER,
+    SPACE_OR_COMMENT,
+    STRING,
+    Lexer,
+    Token,
+    describe,
+    find_body_end,
+    strip_comments,
+)
 from analyzer.model import (
     CacheEntry,
     Definition,
@@ -69,7 +80,7 @@ _WS = r"[ \t\r\f\v\n]*"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _REPLICATE = rf"replicate{_WS}\({_WS}([0-9]+)(?:{_WS}:{_WS}([0-9]+))?{_WS}\)"
 #: White space and comments in a name list (``{ A, /* why */ B, }``).
-_LIST_GAP = r"(?:[ \t\r\f\v\n]++|//[^\n]*+|/\*.*?\*/)*+"
+_LIST_GAP = rf"(?:{SPACE_OR_COMMENT})*+"
 #: ``NAME (',' NAME)* [',']``, possibly empty, as `_Parser.name_list` reads it.
 _NAME_LIST = rf"{_LIST_GAP}(?:{_NAME}{_LIST_GAP}(?:,{_LIST_GAP}{_NAME}{_LIST_GAP})*+(?:,{_LIST_GAP})?)?"
 #: One name of a `_NAME_LIST` and the comma after it.
