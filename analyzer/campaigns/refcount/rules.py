@@ -94,12 +94,17 @@ CONSUMING_HELPERS: dict[str, ConsumingHelper] = {
 }
 
 
+#: Name endings of CPython's consuming helpers (`is_consuming_helper`).
+_STEALS = "_StackRefSteal"
+_CONSUMES = "_ConsumeInputs"
+
+
 @lru_cache(maxsize=4096)
 def is_consuming_helper(name: str) -> bool:
     """Whether a call to ``name`` consumes the references it is passed, by CPython's naming
     convention: ``_Py*_StackRefSteal`` (steals its stack references) or ``*_ConsumeInputs``."""
-    return (name.startswith("_Py") and name.endswith("_StackRefSteal")) or (
-        name.endswith("_ConsumeInputs") and len(name) > len("_ConsumeInputs")
+    return (name.startswith("_Py") and name.endswith(_STEALS)) or (
+        name.endswith(_CONSUMES) and len(name) > len(_CONSUMES)
     )
 
 
@@ -150,7 +155,7 @@ _REPLACED_NOTE = (
 #: (`analyzer.cbody` ``CLOSE_CALLS`` and ``DECREF_CALLS``).
 _RELEASE_CALLS = frozenset({*DECREF_INPUTS_CALLS, *CLOSE_CALLS, *DECREF_CALLS})
 #: What the name of every consuming helper contains (`CONSUMING_HELPERS`, `is_consuming_helper`).
-_HELPER_WORDS = ("_StackRefSteal", "_ConsumeInputs", *CONSUMING_HELPERS)
+_HELPER_WORDS = (_STEALS, _CONSUMES, *CONSUMING_HELPERS)
 
 
 def facts_of(uop: InstDef) -> RefcountFacts:
