@@ -10,7 +10,6 @@ malformed known constructs raise `DSLSyntaxError`.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 
 from analyzer.errors import Diagnostic, DSLSyntaxError
 from analyzer.lexer import (
@@ -217,12 +216,28 @@ class _Parser:
         # items recur; they are immutable, so each is made once.
         self._stacks: dict[str, StackEffect | None] = {}
         self._stack_pieces: dict[str, StackItem | CacheEntry | None] = {}
-        #: Where each line starts (`Source.line_starts`): the fast path finds lines by bisection.
-        self.line_starts = source.line_starts()
+        # `line_of`'s last answer: the offset asked about and its line.
+        self._line_offset = 0
+        self._line = 1
         #: The stack effect of a header without one (``inst(NAME) {``), shared likewise.
         self._no_stack = StackEffect()
 
     # -- helpers -------------------------------------------------------------------
+
+    def line_of(self, offset: int) -> int:
+        """The 1-based line of ``offset``, counted from the offset asked about last.
+
+        The fast path asks in source order, so the file's newlines are counted about once
+        (``str.count``, in C) and no table of line starts is built for it.
+        """
+        before = self._line_offset
+        if offset >= before:
+            line = self._line + self.source.text.count("\n", before, offset)
+        else:
+            line = self._line - self.source.text.count("\n", offset, before)
+        self._line_offset = offset
+        self._line = line
+        return line
 
     def warn(self, message: str, offset: int) -> None:
         line, column = self.source.position(offset)
@@ -255,6 +270,7 @@ class _Parser:
 
     def parse(self) -> ParsedFile:
         start, end = self.region()
+        first_line = self.line_of(start)
         lx = Lexer(self.source, start, end)
         self.lx = lx
         defs: list[Definition] = []
@@ -273,7 +289,7 @@ class _Parser:
             sha256=self.source.sha256,
             definitions=tuple(defs),
             warnings=tuple(self.warnings),
-            region=(self.source.line_of(start), self.source.line_of(end)),
+            region=(first_line, self.line_of(end)),
         )
 
     def skip_preprocessor_line(self) -> None:
@@ -347,20 +363,11 @@ class _Parser:
         brace = header.end() - 1
         close = find_body_end(lx, brace)
         lx.pos = close
+        line = self.line_of(start)
+        body_line = self.line_of(brace)
+        end_line = self.line_of(close - 1)
         body = text[brace + 1 : close - 1]
-        starts = self.line_starts
-        return InstDef(
-            kind,
-            name,
-            annotations,
-            stack,
-            body,
-            self.file,
-            bisect_right(starts, start),
-            bisect_right(starts, close - 1),
-            bisect_right(starts, brace),
-            strip_comments(body),
-        )
+        return InstDef(kind, name, annotations, stack, body, self.file, line, end_line, body_line, strip_comments(body))
 
     def fast_stack(self, effect_text: str) -> StackEffect | None:
         """`_fast_stack_effect` of a text, made once per file."""
@@ -373,7 +380,8 @@ class _Parser:
         """The ``macro`` that `_FAST_HEADER_RE` matched, or ``None`` if its parts are not plain."""
         text, offset = header.group("parts"), header.start("parts")
         parts: list[MacroPart] = []
-        starts = self.line_starts
+        first_line = self.line_of(start)
+        line = line_start = 0
         at, sep = 0, "+"
         while sep == "+":
             m = _FAST_PART_RE.match(text, at)
@@ -381,8 +389,10 @@ class _Parser:
                 return None
             part, negative, size, sep = m.groups()
             part_offset = offset + at
-            line = bisect_right(starts, part_offset)
-            column = part_offset - starts[line - 1] + 1
+            part_line = self.line_of(part_offset)
+            if part_line != line:
+                line, line_start = part_line, self.source.text.rfind("\n", 0, part_offset) + 1
+            column = part_offset - line_start + 1
             if size is not None:
                 parts.append(MacroPart("cache", part, line, column, -int(size) if negative else int(size)))
             elif part == "flush":
@@ -394,15 +404,12 @@ class _Parser:
             return None
         end = header.end()
         self.lx.pos = end
-        return Macro(
-            name, tuple(parts), self.file, bisect_right(starts, start), bisect_right(starts, end - 1), annotations
-        )
+        return Macro(name, tuple(parts), self.file, first_line, self.line_of(end - 1), annotations)
 
     def fast_other(self, annotations: tuple[str, ...], start: int, header: re.Match[str]) -> Definition | None:
         """The ``family``, ``pseudo`` or ``label`` that `_FAST_HEADER_RE` matched (annotations
         are kept by a label only, as in the token parser), or ``None`` for the token parser."""
-        starts = self.line_starts
-        line = bisect_right(starts, start)
+        line = self.line_of(start)
         end = header.end()
         family, pseudo, label = header.group("family", "pseudo", "label")
         if label is not None:
@@ -415,7 +422,7 @@ class _Parser:
                 self.lx.text[brace + 1 : close - 1],
                 self.file,
                 line,
-                bisect_right(starts, close - 1),
+                self.line_of(close - 1),
             )
         if family is not None:
             size = header["size"]
@@ -427,7 +434,7 @@ class _Parser:
                 members,
                 self.file,
                 line,
-                bisect_right(starts, header.end("members")),
+                self.line_of(header.end("members")),
                 lines,
             )
         assert pseudo is not None
@@ -451,20 +458,19 @@ class _Parser:
             sequence is not None,
             self.file,
             line,
-            bisect_right(starts, header.end(group)),
+            self.line_of(header.end(group)),
             lines,
         )
 
     def fast_names(self, header: re.Match[str], group: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
         """The names of a `_NAME_LIST` that `_FAST_HEADER_RE` matched as ``group``, and their lines."""
         text, offset = header.group(group), header.start(group)
-        starts = self.line_starts
         names: list[str] = []
         lines: list[int] = []
         at = 0
         while (m := _LIST_ITEM_RE.match(text, at)) is not None:
             names.append(m.group(1))
-            lines.append(bisect_right(starts, offset + m.start(1)))
+            lines.append(self.line_of(offset + m.start(1)))
             at = m.end()
         return tuple(names), tuple(lines)
 
