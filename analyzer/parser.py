@@ -75,8 +75,10 @@ KNOWN_ANNOTATIONS = frozenset(
 # token parser reads the definition from its start, with its warnings and located errors.
 # Both give the same definitions (tests/analyzer/test_parser.py compares them on every
 # shared snapshot).
-_WS = r"[ \t\r\f\v\n]*"
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+# Possessive runs (``*+``): what follows white space or a name never starts with more of it,
+# so giving characters back could never help, and not keeping them to give back costs less.
+_WS = r"[ \t\r\f\v\n]*+"
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*+"
 _REPLICATE = rf"replicate{_WS}\({_WS}([0-9]+)(?:{_WS}:{_WS}([0-9]+))?{_WS}\)"
 #: White space and comments in a name list (``{ A, /* why */ B, }``).
 _LIST_GAP = rf"(?:{SPACE_OR_COMMENT})*+"
@@ -91,9 +93,9 @@ _LIST_ITEM_RE = re.compile(rf"{_LIST_GAP}({_NAME}){_LIST_GAP},?", re.DOTALL)
 #: size; ``pseudo(NAME[, (effect)][, (FLAGS)]) = { NAMES };`` (or ``[ NAMES ]``);
 #: ``label(NAME)`` up to the ``{`` of the body.
 _FAST_HEADER_RE = re.compile(
-    rf"(?P<ann>(?:(?:{_REPLICATE}|{_NAME})[ \t\r\f\v\n]+)*?)"
+    rf"(?P<ann>(?:(?:{_REPLICATE}|{_NAME})[ \t\r\f\v\n]++)*?)"
     rf"(?:(?P<kind>inst|op){_WS}\({_WS}(?P<name>{_NAME}){_WS}"
-    rf"(?:,{_WS}\((?P<effect>[^()/]*(?:/(?![/*])[^()/]*)*)\){_WS})?\){_WS}\{{"
+    rf"(?:,{_WS}\((?P<effect>[^()/]*+(?:/(?![/*])[^()/]*+)*+)\){_WS})?\){_WS}\{{"
     rf"|macro{_WS}\({_WS}(?P<macro>{_NAME}){_WS}\){_WS}={_WS}(?P<parts>(?:[^;/]++|/(?![/*])|//[^\n]*+)*+);"
     rf"|family{_WS}\({_WS}(?P<family>{_NAME}){_WS}(?:,(?P<size>[A-Za-z0-9_ \t\r\f\v\n]*))?\)"
     rf"{_WS}={_WS}\{{(?P<members>{_NAME_LIST})\}}{_WS};"
