@@ -111,6 +111,14 @@ class Analysis:
         return self._users.get(uop, ())
 
     @cached_property
+    def _user_names(self) -> dict[str, tuple[str, ...]]:
+        return {k: tuple([m.name for m in v]) for k, v in self._users.items()}
+
+    def macro_names_using(self, uop: str) -> tuple[str, ...]:
+        """The names of the `macros_using` ``uop``: every campaign's findings list them."""
+        return self._user_names.get(uop, ())
+
+    @cached_property
     def _family_of(self) -> dict[str, Family]:
         table: dict[str, Family] = {}
         for fam in self.families.values():

@@ -8,7 +8,7 @@ from functools import lru_cache
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Evidence
 from analyzer.campaigns.memo import per_analysis
-from analyzer.cbody import body_of
+from analyzer.cbody import DECREF_CALLS, Body, body_of
 from analyzer.model import InstDef
 
 __all__ = [
@@ -154,7 +154,21 @@ def escaping_calls(uop: InstDef) -> tuple[str, ...]:
     A decref escapes too (it may run a destructor). Approximate; see NON_ESCAPING_PREFIXES.
     Read from the body's tokens (`analyzer.cbody`), so comments and strings never count.
     """
-    return body_of(uop).escaping_calls(NON_ESCAPING_PREFIXES, DSL_WORDS)
+    return _escaping(body_of(uop))
+
+
+def _escaping(body: Body) -> tuple[str, ...]:
+    return tuple(sorted([name for name in body.call_names if _escapes(name)]))
+
+
+@lru_cache(maxsize=4096)
+def _escapes(name: str) -> bool:
+    """`analyzer.cbody.Body.escaping_calls`'s rule for one called name, with `NON_ESCAPING_PREFIXES`
+    and `DSL_WORDS`: judged once per name (a few hundred) rather than once per call of every
+    body, as the hundred prefixes make each judgement slow."""
+    if name in DSL_WORDS or name.startswith(NON_ESCAPING_PREFIXES) or (name.isupper() and "DECREF" not in name):
+        return False
+    return name.startswith(("Py", "_Py")) or name in DECREF_CALLS or name in ("Py_SETREF", "Py_XSETREF")
 
 
 def body_lines(uop: InstDef) -> Iterator[tuple[int, str]]:
@@ -208,18 +222,14 @@ def difficulty_of(
     for a body over 25/60 lines; then each ``(score, reason)`` of ``own``, the campaign's
     own facts (the refcount campaign adds +1 when an optimizer case must change too).
     """
-    before, after = _code_difficulty(uop)
-    score = before[0] + after[0]
-    reasons = before[1]
-    users = analysis.macros_using(uop.name)
+    (score, reasons), (later, after) = _code_difficulty(uop)
+    score += later
+    users = analysis.macro_names_using(uop.name)
     if len(users) > 1:
         score += 1
-        reasons += (
-            f"used by {len(users)} macros: "
-            + ", ".join(m.name for m in users[:5])
-            + (", ..." if len(users) > 5 else ""),
-        )
-    reasons += after[1]
+        shown = ", ".join(users[:5]) + (", ..." if len(users) > 5 else "")
+        reasons += (f"used by {len(users)} macros: {shown}",)
+    reasons += after
     for points, reason in own:
         score += points
         reasons += (reason,)
@@ -233,7 +243,10 @@ def _code_difficulty(uop: InstDef) -> tuple[tuple[int, tuple[str, ...]], tuple[i
     before and after the macro-users fact: computed once per definition for every campaign."""
     score = 0
     reasons: list[str] = []
-    inputs = [i for i in uop.stack.named_inputs() if i.name not in uop.stack.peeks()]
+    stack = uop.stack
+    peeks = stack.peeks()
+    named = stack.named_inputs()
+    inputs = [i for i in named if i.name not in peeks] if peeks else named
     if inputs:
         extra = min(len(inputs) - 1, 2)
         score += extra
@@ -243,11 +256,12 @@ def _code_difficulty(uop: InstDef) -> tuple[tuple[int, tuple[str, ...]], tuple[i
         )
     else:
         reasons.append("no stack inputs consumed")
-    arrays = [i for i in uop.stack.inputs if i.is_array and not i.is_unused]
+    arrays = [i for i in named if i.is_array]
     if arrays:
         score += 3
         reasons.append("array input " + ", ".join(f"`{i}`" for i in arrays) + ": every element must be handled")
-    calls = escaping_calls(uop)
+    body = body_of(uop)
+    calls = _escaping(body)
     if calls:
         score += 1
         shown = ", ".join(f"`{c}`" for c in calls[:4]) + (", ..." if len(calls) > 4 else "")
@@ -255,7 +269,7 @@ def _code_difficulty(uop: InstDef) -> tuple[tuple[int, tuple[str, ...]], tuple[i
     before = (score, tuple(reasons))
     score = 0
     reasons = []
-    if body_of(uop).has_preprocessor_conditionals:
+    if body.has_preprocessor_conditionals:
         score += 1
         reasons.append("body has preprocessor conditionals (#if/#ifdef): change every arm")
     length = uop.end_line - uop.line + 1

@@ -108,7 +108,7 @@ def _findings(analysis: Analysis) -> Iterator[Finding]:
                 f"emitted by the optimizer itself (in the case of {by}): the abstract interpreter may never "
                 "meet it, so check where it is used before writing a case",
             )
-        macros = tuple(m.name for m in analysis.macros_using(uop.name))
+        macros = analysis.macro_names_using(uop.name)
         yield Finding(
             campaign="optimizer",
             name=name,

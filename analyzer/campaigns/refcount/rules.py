@@ -444,7 +444,7 @@ def find(analysis: Analysis) -> Iterator[Finding]:
         if status == "done":
             evidence += found.forwards + extra + _death_evidence(uop)
         difficulty, reasons = difficulty_of(analysis, uop, own=_difficulty_facts(analysis, uop))
-        macros = tuple(m.name for m in analysis.macros_using(uop.name))
+        macros = analysis.macro_names_using(uop.name)
         yield Finding(
             campaign="refcount",
             name=name,
