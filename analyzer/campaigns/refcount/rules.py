@@ -113,7 +113,7 @@ def is_pop_top_family(name: str) -> bool:
     return POP_TOP_FAMILY_RE.match(name) is not None
 
 
-@dataclass
+@dataclass(slots=True)
 class RefcountFacts:
     """What the body of one definition does with its references, with the lines that show it."""
 
@@ -164,17 +164,20 @@ def facts_of(uop: InstDef) -> RefcountFacts:
     stack = uop.stack
     peeks = stack.peeks()
     named = stack.named_inputs()
-    consumed = tuple(i.name for i in named if i.name not in peeks)
+    consumed = tuple([i.name for i in named if i.name not in peeks])
     facts = RefcountFacts(consumed)
-    outputs = {o.name for o in stack.outputs if not o.is_unused} - peeks
+    outputs = {o.name for o in stack.outputs if o.name != "unused"} - peeks
     # Which questions the body is asked at all: most bodies release nothing, and only a body
     # with outputs can forward (the names it calls are known cheaply; a helper's name is
     # looked for in the code, comments and strings blanked, rather than in every call name).
     code = uop.code
     body = body_of(uop)
-    calls = body.call_names
-    may_release = not calls.isdisjoint(_RELEASE_CALLS)
-    may_consume = any(word in code for word in _HELPER_WORDS)
+    may_release = not body.call_names.isdisjoint(_RELEASE_CALLS)
+    may_consume = False
+    for word in _HELPER_WORDS:
+        if word in code:
+            may_consume = True
+            break
     may_forward = bool(outputs) and (bool(consumed) or "GETLOCAL" in code)
     if not (may_release or may_consume or may_forward):
         return facts
