@@ -135,8 +135,8 @@ class StackEffect:
     def __str__(self) -> str:
         text = self._text
         if text is None:
-            ins = ", ".join([*(str(c) for c in self.caches), *(str(i) for i in self.inputs)])
-            outs = ", ".join(str(o) for o in self.outputs)
+            ins = ", ".join(map(str, (*self.caches, *self.inputs)))
+            outs = ", ".join(map(str, self.outputs))
             text = f"({ins} -- {outs})".replace("( --", "(--").replace("-- )", "--)")
             object.__setattr__(self, "_text", text)
         return text
