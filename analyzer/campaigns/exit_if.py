@@ -50,7 +50,7 @@ from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph
 from analyzer.campaigns.tier2_coverage import tier2_instructions
 from analyzer.cbody import body_of
-from analyzer.model import InstDef
+from analyzer.model import InstDef, direct_slot_init
 
 __all__ = ["CAMPAIGN", "SLUG", "ExitSite", "exit_sites", "find", "guide_steps", "runs_in_tier2"]
 
@@ -86,6 +86,7 @@ _INVALIDATED_RE = re.compile(r"\bvm_data\s*\.\s*valid\b")
 _PREPROCESSOR_RE = re.compile(r"^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$")
 
 
+@direct_slot_init  # the model's cheaper ``__init__``: one site per exit macro of every body
 @dataclass(frozen=True, slots=True)
 class ExitSite:
     """One exit macro in a definition body.
@@ -185,13 +186,14 @@ def runs_in_tier2(analysis: Analysis, definition: InstDef, viable: frozenset[str
         if definition.name not in viable:
             return f"`{definition.name}` has no tier 2 expansion: it only runs in the interpreter"
         return None
-    users = analysis.macros_using(definition.name)
-    if users and not any(m.name in viable for m in users):
-        shown = ", ".join(f"`{m.name}`" for m in users[:3]) + (", ..." if len(users) > 3 else "")
+    users = analysis.macro_names_using(definition.name)
+    if users and viable.isdisjoint(users):
+        shown = ", ".join(f"`{m}`" for m in users[:3]) + (", ..." if len(users) > 3 else "")
         return f"only instructions without a tier 2 expansion use `{definition.name}` ({shown})"
     return None
 
 
+@direct_slot_init
 @dataclass(frozen=True, slots=True)
 class _Verdict:
     status: str
@@ -279,14 +281,15 @@ def _definition_findings(analysis: Analysis, sites: list[ExitSite], viable: froz
     staying = [s for s in deopting if verdicts[s.ordinal] is not None]
     header = f"{' '.join(definition.annotations) + ' ' if definition.annotations else ''}"
     header += f"{definition.kind}({definition.name}, {definition.stack})"
-    users = analysis.macros_using(definition.name)
-    macros = () if definition.kind == "inst" else tuple(m.name for m in users)
+    users = analysis.macro_names_using(definition.name)
+    macros = () if definition.kind == "inst" else users
     family = next((f.name for m in (*macros, definition.name) if (f := analysis.family_of(m))), None)
+    header_evidence = Evidence(definition.file, definition.line, header, "the definition")  # the same for every site
     for site in sites:
         evidence = [Evidence(definition.file, site.line, f"{site.macro}({site.condition});", "the exit site")]
         if site.guarded_by:
             evidence.append(Evidence(definition.file, site.line, f"if ({site.guarded_by})", "the enclosing condition"))
-        evidence.append(Evidence(definition.file, definition.line, header, "the definition"))
+        evidence.append(header_evidence)
         where = f"`{definition.name}` line {site.line}"
         verdict = verdicts.get(site.ordinal)
         if not site.deopts:
