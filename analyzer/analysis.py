@@ -137,20 +137,26 @@ class Analysis:
         Also ``X`` when ``macro(X)`` has ``op`` as its only working part besides cache
         entries, guards and ``POP_TOP``-family releases (``STORE_FAST = _SWAP_FAST + POP_TOP``).
         """
+        name = uop.name
         if uop.kind == "inst":
-            return uop.name
-        own = uop.name[1:] if uop.name.startswith("_") else None
-        if own and own in self.macros and uop.name in self.macros[own].uop_names():
-            return own
-        primary = self._primary_parts
-        owners = [m.name for m in self.macros_using(uop.name) if primary[m.name] == uop.name]
+            return name
+        if name.startswith("_"):
+            own = self.macros.get(name[1:])
+            if own is not None and name in own.uop_names():
+                return own.name
+        owners = self._primary_owners.get(name, ())
         return owners[0] if len(owners) == 1 else None
 
     @cached_property
-    def _primary_parts(self) -> dict[str, str | None]:
-        """Each macro's only working part (`_primary_part`), found once: campaigns ask
-        `instruction_of` for every uop, and most uops are parts of several macros."""
-        return {name: _primary_part(m) for name, m in self.macros.items()}
+    def _primary_owners(self) -> dict[str, list[str]]:
+        """Uop -> the macros whose only working part (`_primary_part`) it is, in source order:
+        found once, as campaigns ask `instruction_of` for every uop."""
+        owners: dict[str, list[str]] = {}
+        for name, macro in self.macros.items():
+            part = _primary_part(macro)
+            if part is not None:
+                owners.setdefault(part, []).append(name)
+        return owners
 
 
 #: Prefixes of uops that guard, record or specialize rather than do an instruction's work.
