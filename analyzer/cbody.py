@@ -30,7 +30,6 @@ from bisect import bisect_right
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import accumulate, compress, count
-from operator import itemgetter
 from typing import Any, Generic, NamedTuple, TypeVar, overload
 
 from analyzer.lexer import Token, body_token_parts, tokens_from_parts
@@ -56,6 +55,8 @@ _RELEASES = CLOSE_CALLS | DECREF_CALLS
 GUARD_CALLS = frozenset({"DEOPT_IF", "EXIT_IF", "AT_END_EXIT_IF", "HANDLE_PENDING_AND_DEOPT_IF"})
 #: Optimizer calls that put a uop into the trace (`Body.emitted_uops`).
 _EMITTING_CALLS = ("ADD_OP", "REPLACE_OP")
+#: The calls `Body.is_error_exit` looks at.
+_ERROR_CALLS = frozenset({"ERROR_IF", "ERROR_NO_POP", "JUMP_TO_LABEL"})
 #: Labels a ``goto``/``JUMP_TO_LABEL`` reaches only on error.
 ERROR_LABELS = frozenset({"error", "exception_unwind"})
 #: C words that look like calls.
@@ -101,8 +102,8 @@ class Call(NamedTuple):
     """``name(arg, ...)`` at ``line``: ``args`` are each argument's text (tokens joined by a
     space only where the source had one); ``start``/``end`` index the name and the ``)``.
 
-    Made only for the calls a query returns (`Body._call`); a body keeps the others as plain
-    ``(name, start, end)`` tuples, since most calls are only asked for their name. A
+    Made only for the calls a query returns (`Body._call`); a body keeps only where each call
+    starts, since most calls are only asked for their name. A
     `NamedTuple`, as immutable as a frozen dataclass and several times cheaper to make.
     """
 
@@ -208,7 +209,7 @@ class Body:
     def _scan(self) -> None:
         """One pass over the tokens that stores three indexes: ``_index`` (the indices of the
         brackets, key ``""``, and of the ``=`` tokens), ``_match`` (each bracket's partner, by
-        index; unbalanced brackets are left out) and ``_raw_calls`` (see there).
+        index; unbalanced brackets are left out) and ``_call_starts`` (see there).
 
         Partners are found as a C compiler would: a closing bracket pairs with the innermost
         open one of its kind, and open brackets of other kinds left in between are dropped.
@@ -219,7 +220,7 @@ class Body:
         brackets: list[int] = []
         equals: list[int] = []
         match: dict[int, int] = {}
-        calls: list[tuple[str, int, int]] = []
+        calls: list[int] = []
         stack: list[int] = []
         # Only brackets and ``=`` matter here, about a third of the tokens: they are picked
         # out in C, and the loop runs for them alone.
@@ -239,9 +240,9 @@ class Body:
                 match[i] = j
                 match[j] = i
                 if text == ")" and j and (name := texts[j - 1])[0] in _IDENT_START and name not in _NOT_CALLS:
-                    calls.append((name, j - 1, i))
-        calls.sort(key=itemgetter(1))  # a call closes after the calls in its arguments
-        self.__dict__.update(_index={"": tuple(brackets), "=": tuple(equals)}, _match=match, _raw_calls=tuple(calls))
+                    calls.append(j - 1)
+        calls.sort()  # a call closes after the calls in its arguments
+        self.__dict__.update(_index={"": tuple(brackets), "=": tuple(equals)}, _match=match, _call_starts=tuple(calls))
 
     @_lazy
     def _index(self) -> dict[str, tuple[int, ...]]:
@@ -302,22 +303,25 @@ class Body:
     @_lazy
     def calls(self) -> tuple[Call, ...]:
         """Every ``name(...)`` in the body, in order (C keywords such as ``if`` excluded)."""
-        return tuple(self._call(*raw) for raw in self._raw_calls)
+        return tuple(map(self._call, self._call_starts))
 
     @_lazy
-    def _raw_calls(self) -> tuple[tuple[str, int, int], ...]:
-        """``(name, index of the name, index of the ")")`` of every call, in order; the `Call`
-        objects are made only for the calls a query returns (`_call`). A call is a name (not a
-        C keyword) just before a ``(`` that has its partner."""
+    def _call_starts(self) -> tuple[int, ...]:
+        """The index of every call's name, in order: its ``(`` follows and ``_match`` gives that
+        ``(``'s partner. A call is a name (not a C keyword) just before a ``(`` that has its
+        partner. Plain indices, not a tuple per call: the `Call` objects are made only for the
+        calls a query returns (`_call`), and a tuple of ints holds nothing the garbage
+        collector must visit."""
         self._scan()
-        return self._raw_calls
+        return self._call_starts
 
-    def _call(self, name: str, start: int, end: int) -> Call:
+    def _call(self, start: int) -> Call:
         """The one `Call` of this body whose name is token ``start``."""
         made = self._made_calls
         call = made.get(start)
         if call is None:
-            call = made[start] = Call(name, self.line_of(start), self._arguments(start, end), start, end)
+            end = self._match[start + 1]
+            call = made[start] = Call(self.texts[start], self.line_of(start), self._arguments(start, end), start, end)
         return call
 
     @_lazy
@@ -347,17 +351,14 @@ class Body:
     @_lazy
     def call_names(self) -> frozenset[str]:
         """The distinct names called in the body."""
-        return frozenset(map(itemgetter(0), self._raw_calls))
-
-    @_lazy
-    def _call_at(self) -> dict[int, tuple[str, int, int]]:
-        return {raw[1]: raw for raw in self._raw_calls}
+        return frozenset(map(self.texts.__getitem__, self._call_starts))
 
     def calls_to(self, *names: str) -> list[Call]:
         """The calls to any of ``names``, in order."""
         if self.call_names.isdisjoint(names):
             return []  # the usual answer, found in C
-        return [self._call(*raw) for raw in self._raw_calls if raw[0] in names]
+        texts = self.texts
+        return [self._call(i) for i in self._call_starts if texts[i] in names]
 
     def escaping_calls(self, non_escaping: tuple[str, ...], dsl_words: frozenset[str]) -> tuple[str, ...]:
         """Names of calls that may run arbitrary Python code, sorted and unique: CPython API
@@ -447,9 +448,10 @@ class Body:
     def _releases(self) -> tuple[tuple[Call, str], ...]:
         texts = self.texts
         found = []
-        for name, start, end in self._raw_calls:
-            if name in _RELEASES and end > start + 2 and texts[start + 2][0] in _IDENT_START:
-                found.append((self._call(name, start, end), texts[start + 2]))
+        match = self._match
+        for start in self._call_starts:
+            if texts[start] in _RELEASES and match[start + 1] > start + 2 and texts[start + 2][0] in _IDENT_START:
+                found.append((self._call(start), texts[start + 2]))
         return tuple(found)
 
     def releases(self) -> list[tuple[Call, str]]:
@@ -476,9 +478,11 @@ class Body:
         if self.call_names.isdisjoint(_EMITTING_CALLS):
             return found
         # Only the arguments are needed: no `Call` (whose line would index the body's lines).
-        for name, start, end in self._raw_calls:
-            if name in _EMITTING_CALLS:
-                uop = next((a for a in self._arguments(start, end) if a.startswith("_") and _is_name(a)), None)
+        texts = self.texts
+        for start in self._call_starts:
+            if texts[start] in _EMITTING_CALLS:
+                args = self._arguments(start, self._match[start + 1])
+                uop = next((a for a in args if a.startswith("_") and _is_name(a)), None)
                 if uop is not None:
                     found.append(uop)
         return found
@@ -535,12 +539,9 @@ class Body:
         nxt = texts[index + 1] if index + 1 < len(texts) else ""
         if tok == "goto":
             return nxt in ERROR_LABELS
-        if tok[0] not in _IDENT_START or nxt != "(":
-            return False
-        raw = self._call_at.get(index)
-        if raw is None:
-            return False
-        call = self._call(*raw)
+        if tok not in _ERROR_CALLS or nxt != "(" or index + 1 not in self._match:
+            return False  # not a call (its ``(`` has no partner), or not one of these
+        call = self._call(index)
         if call.name == "ERROR_IF":
             return call.first in ("1", "true")
         if call.name == "ERROR_NO_POP":
