@@ -29,7 +29,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 from functools import lru_cache
-from itertools import accumulate, compress, count
+from itertools import accumulate, chain, compress, count, repeat
+from operator import add
 from typing import Any, Generic, NamedTuple, TypeVar, overload
 
 from analyzer.lexer import Token, body_token_parts, tokens_from_parts
@@ -155,27 +156,27 @@ class Body:
     # -- positions -------------------------------------------------------------------
 
     @_lazy
-    def _newline_gaps(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """The tokens a line break precedes, in order, and the running count of line breaks
-        up to and including each one's gap (what `line_of` bisects)."""
-        gaps = self.gaps
-        where = [i for i, gap in enumerate(gaps) if "\n" in gap]
-        if "\\\n" in self.code:
-            # A line continuation may sit inside a string token: count every token's text too.
-            texts = self.texts
-            where = [i for i in range(len(gaps)) if "\n" in gaps[i] or (i and "\n" in texts[i - 1])]
-            counts = [gaps[i].count("\n") + (texts[i - 1].count("\n") if i else 0) for i in where]
-        else:
-            counts = [gaps[i].count("\n") for i in where]
-        return tuple(where), tuple(accumulate(counts))
+    def _breaks(self) -> tuple[int, ...]:
+        """For each line break up to the last token, the index of the token it comes before
+        (once per break, so in order, with repeats): what `line_of` bisects."""
+        code = self.code
+        sep = "\0"
+        while sep in code:  # a character in no gap and no token
+            sep = chr(ord(sep) + 1)
+        # A line continuation may sit inside a string token: there token i's breaks are those
+        # of text i - 1 and of gap i, else those of gap i.
+        parts = map(add, chain(("",), self.texts), self.gaps) if "\\\n" in code else self.gaps
+        # Joined by a separator, the parts before a break number the token it comes before:
+        # counted in C, once per line rather than once per token.
+        lines = sep.join(parts).split("\n")
+        lines.pop()
+        return tuple(accumulate(map(str.count, lines, repeat(sep))))
 
     def line_of(self, index: int) -> int:
         """The source line of token ``index``."""
         if index < 0:
             index += len(self.texts)
-        where, total = self._newline_gaps
-        k = bisect_right(where, index)
-        return self.uop.body_line + (total[k - 1] if k else 0)
+        return self.uop.body_line + bisect_right(self._breaks, index)
 
     @_lazy
     def _lines(self) -> tuple[str, ...]:

@@ -126,3 +126,29 @@ def test_brackets_and_calls_match_a_plain_stack_pass_on_malformed_bodies():
         assert body.call_names == {name for name, _, _ in calls}, code
         for name in ("f", "g"):
             assert [c.start for c in body.calls_to(name)] == [s for n, s, _ in calls if n == name], code
+
+
+def test_line_of_counts_the_line_breaks_before_each_token():
+    """Line breaks in white space, in comments and in string literals continued with a
+    backslash, and bodies holding the characters `Body` could use to join its parts: each
+    token's line is the body's first line plus the breaks before its offset."""
+    import dataclasses
+    import random
+
+    from analyzer.cbody import Body
+    from analyzer.lexer import body_tokens
+
+    sample = analyze_tree(SourceTree(None, Source.from_text(TEXT, name="Python/bytecodes.c"), None, None))
+    op = sample.ops["_SAMPLE"]
+    rng = random.Random(20261208)
+    pieces = ["x", "f", "(", ")", ";", "=", "1", '"s\\\ntr"', '"\x00"', "'\\\n'", "/* a\n b */", "// c\n", "\x01"]
+    spaces = ["", " ", "\n", "\n\n  ", "\t", " \x00 "[1:2]]
+    for _ in range(2000):
+        code = "".join(rng.choice(spaces) + rng.choice(pieces) for _ in range(rng.randrange(0, 25)))
+        body = Body(dataclasses.replace(op, code=code))
+        tokens = body_tokens(code)
+        assert [t.text for t in tokens] == list(body.texts), code
+        for i, tok in enumerate(tokens):
+            expected = op.body_line + code.count("\n", 0, tok.offset)
+            assert body.line_of(i) == expected, (code, i)
+            assert body.line_of(i - len(tokens)) == expected, (code, i)
