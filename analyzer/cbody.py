@@ -29,7 +29,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 from functools import lru_cache
-from itertools import accumulate, chain, compress, count, repeat
+from itertools import accumulate, chain, compress, count, islice, repeat
 from operator import add
 from typing import Any, Generic, NamedTuple, TypeVar, overload
 
@@ -267,6 +267,30 @@ class Body:
             index[text] = found
         return found
 
+    def _partners_from(self, start: int) -> dict[int, int]:
+        """The partners `_match` gives the brackets from the opening bracket ``start`` to its
+        own partner, or ``{}`` when ``start`` has none; found without pairing the rest of the
+        body. Where a bracket ends up depends only on the tokens after it (`_scan` reaches the
+        brackets below it on its stack only once it is paired or dropped), so the same pass
+        can start at ``start`` and stop as soon as ``start`` is paired or dropped."""
+        texts = self.texts
+        match: dict[int, int] = {}
+        stack: list[int] = []
+        for i in compress(count(start), map(_BRACKETS.__contains__, islice(texts, start, None))):
+            text = texts[i]
+            if text in _OPEN:
+                stack.append(i)
+                continue
+            while stack and _OPEN[texts[stack[-1]]] != text:
+                stack.pop()
+            if stack:
+                j = stack.pop()
+                match[i] = j
+                match[j] = i
+            if not stack:
+                break
+        return match if start in match else {}
+
     @_lazy
     def _match(self) -> dict[int, int]:
         """Index of each bracket -> index of its partner (unbalanced brackets are left out)."""
@@ -321,18 +345,20 @@ class Body:
         made = self._made_calls
         call = made.get(start)
         if call is None:
-            end = self._match[start + 1]
-            call = made[start] = Call(self.texts[start], self.line_of(start), self._arguments(start, end), start, end)
+            match = self._match
+            end = match[start + 1]
+            args = self._arguments(start, end, match)
+            call = made[start] = Call(self.texts[start], self.line_of(start), args, start, end)
         return call
 
     @_lazy
     def _made_calls(self) -> dict[int, Call]:
         return {}
 
-    def _arguments(self, name_index: int, close: int) -> tuple[str, ...]:
-        """The arguments' texts of the call whose name is token ``name_index``."""
+    def _arguments(self, name_index: int, close: int, match: dict[int, int]) -> tuple[str, ...]:
+        """The arguments' texts of the call whose name is token ``name_index``, its brackets
+        paired by ``match`` (`_match`, or `_partners_from` the call's ``(``)."""
         texts = self.texts
-        match = self._match
         args: list[str] = []
         start = name_index + 2
         j = start
@@ -476,16 +502,20 @@ class Body:
         """Uops an optimizer case puts into the trace: ``ADD_OP(_X, ...)`` and
         ``REPLACE_OP(this_instr, _X, ...)`` (the first argument naming a uop), in order."""
         found: list[str] = []
-        if self.call_names.isdisjoint(_EMITTING_CALLS):
-            return found
-        # Only the arguments are needed: no `Call` (whose line would index the body's lines).
         texts = self.texts
-        for start in self._call_starts:
-            if texts[start] in _EMITTING_CALLS:
-                args = self._arguments(start, self._match[start + 1])
-                uop = next((a for a in args if a.startswith("_") and _is_name(a)), None)
-                if uop is not None:
-                    found.append(uop)
+        code = self.code
+        # Only these calls' arguments are needed: no `Call` (whose line would index the body's
+        # lines), and no pairing of the whole body's brackets (`_scan`), which an optimizer
+        # case is read for only here.
+        starts = sorted(chain.from_iterable(_positions(texts, name) for name in _EMITTING_CALLS if name in code))
+        for start in starts:
+            if start + 1 < len(texts) and texts[start + 1] == "(":
+                match = self._partners_from(start + 1)
+                if match:
+                    args = self._arguments(start, match[start + 1], match)
+                    uop = next((a for a in args if a.startswith("_") and _is_name(a)), None)
+                    if uop is not None:
+                        found.append(uop)
         return found
 
     # -- control flow ----------------------------------------------------------------

@@ -152,3 +152,33 @@ def test_line_of_counts_the_line_breaks_before_each_token():
             expected = op.body_line + code.count("\n", 0, tok.offset)
             assert body.line_of(i) == expected, (code, i)
             assert body.line_of(i - len(tokens)) == expected, (code, i)
+
+
+def test_a_call_read_alone_pairs_its_brackets_as_the_whole_body_does():
+    """`emitted_uops` pairs only the brackets of the ``ADD_OP``/``REPLACE_OP`` calls: on 3,000
+    random token soups each bracket's partners from there are those of the whole body, and the
+    uops are those the body's calls name."""
+    import dataclasses
+    import random
+
+    from analyzer.cbody import Body
+
+    sample = analyze_tree(SourceTree(None, Source.from_text(TEXT, name="Python/bytecodes.c"), None, None))
+    op = sample.ops["_SAMPLE"]
+    rng = random.Random(20261209)
+    alphabet = ["ADD_OP", "REPLACE_OP", "_X", "_Y", "x", "(", "(", ")", ")", "[", "]", "{", "}", ",", ";"]
+    for _ in range(3000):
+        texts = [rng.choice(alphabet) for _ in range(rng.randrange(0, 30))]
+        code = " ".join(texts)
+        match, _ = _reference_calls(texts)
+        alone = Body(dataclasses.replace(op, code=code))
+        for p, text in enumerate(texts):
+            if text in ("(", "[", "{"):
+                inside = {b: match[b] for b in range(p, match.get(p, -1) + 1) if b in match}
+                assert alone._partners_from(p) == inside, (code, p)
+        whole = Body(dataclasses.replace(op, code=code))
+        expected = []
+        for call in whole.calls:
+            if call.name in ("ADD_OP", "REPLACE_OP"):
+                expected += [a for a in call.args if a.startswith("_") and a.isidentifier()][:1]
+        assert alone.emitted_uops() == expected, code
