@@ -193,8 +193,10 @@ class Body:
         if 0 <= start <= end and start < len(texts):
             # Spans are short (an argument, a right-hand side): concatenating in place is
             # cheaper than building lists to join.
-            gaps = self.gaps
             out = texts[start]
+            if end == start:
+                return out  # the usual argument
+            gaps = self.gaps
             for i in range(start + 1, min(end + 1, len(texts))):
                 out = out + " " + texts[i] if gaps[i] else out + texts[i]
             return out
