@@ -95,7 +95,10 @@ class _lazy(Generic[_T]):
         if obj is None:
             return self
         value = self.fn(obj)
-        obj.__dict__[self.name] = value
+        # Set as an attribute, not through ``obj.__dict__``: reading that gives the instance a
+        # dict of its own (one more container for the garbage collector to visit), where its
+        # attributes otherwise stay in its compact inline values.
+        setattr(obj, self.name, value)
         return value
 
 
@@ -245,7 +248,10 @@ class Body:
                 if text == ")" and j and (name := texts[j - 1])[0] in _IDENT_START and name not in _NOT_CALLS:
                     calls.append(j - 1)
         calls.sort()  # a call closes after the calls in its arguments
-        self.__dict__.update(_index={"": tuple(brackets), "=": tuple(equals)}, _match=match, _call_starts=tuple(calls))
+        # Set as `_lazy` sets values: later reads find them and never call it.
+        self._index = {"": tuple(brackets), "=": tuple(equals)}
+        self._match = match
+        self._call_starts = tuple(calls)
 
     @_lazy
     def _index(self) -> dict[str, tuple[int, ...]]:
