@@ -277,7 +277,9 @@ def body_token_parts(code: str) -> tuple[list[str], list[str]]:
     # token (the header lexer's alternatives in its order, then any other character), or the
     # end of the text; all in C. Matches are contiguous, so the split gives a flat list of
     # strings ``["", gap, token, "", gap, token, ...]`` (no tuple per token, unlike findall).
-    comments = "//" in code or "/*" in code
+    # A one-character search runs as memchr: testing "/" first spares most bodies (which
+    # hold no '/') two slower two-character searches.
+    comments = "/" in code and ("//" in code or "/*" in code)
     flat = (_BODY_SPLIT_RE if comments else _BODY_SPLIT_NO_COMMENT_RE).split(code)
     gaps, texts = flat[1::3], flat[2::3]
     while texts and not texts[-1]:
