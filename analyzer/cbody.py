@@ -356,7 +356,9 @@ class Body:
             match = self._match
             end = match[start + 1]
             args = self._arguments(start, end, match)
-            call = made[start] = Call(self.texts[start], self.line_of(start), args, start, end)
+            # `tuple.__new__`: the same `Call`, made in C (a `NamedTuple`'s ``__new__`` is Python).
+            line = self.uop.body_line + bisect_right(self._breaks, start)
+            call = made[start] = tuple.__new__(Call, (self.texts[start], line, args, start, end))
         return call
 
     @_lazy
@@ -416,8 +418,11 @@ class Body:
         found = []
         texts = self.texts
         n = len(texts)
-        line_of = self.line_of
+        breaks = self._breaks
+        base = self.uop.body_line
         brackets = self._index[""]
+        index = texts.index
+        new = tuple.__new__
         for i in self._where("="):
             if i == 0 or texts[i - 1][0] not in _IDENT_START:
                 continue
@@ -430,7 +435,7 @@ class Body:
             end = -1
             while end < 0:
                 try:
-                    semi = texts.index(";", pos)
+                    semi = index(";", pos)
                 except ValueError:
                     semi = n
                 while k < len(brackets) and brackets[k] < semi:
@@ -450,7 +455,9 @@ class Body:
             if end >= n or texts[end] != ";" or end == i + 1:
                 continue
             value = texts[i + 1] if end == i + 2 else self.text(i + 1, end - 1)
-            found.append(Assignment(texts[i - 1], value, line_of(i), i))
+            # `tuple.__new__` makes the same `Assignment` in C (its own ``__new__`` is Python
+            # code), and the line is `line_of`'s, inlined.
+            found.append(new(Assignment, (texts[i - 1], value, base + bisect_right(breaks, i), i)))
         return tuple(found)
 
     def moves(self) -> list[tuple[str, str]]:
