@@ -33,20 +33,26 @@ def direct_slot_init(cls: type[_T]) -> type[_T]:
 
     The ``__init__`` that ``dataclass(frozen=True)`` writes stores each field with
     ``object.__setattr__(self, name, value)``, which looks ``name`` up on the class every
-    time. The one written here calls each field's slot descriptor directly
-    (``InstDef.__dict__["name"].__set__(self, value)``): about half the cost for a
-    ten-field class, and the parser makes some two thousand of these objects per file pair.
-    Parameters, defaults and ``init=False`` fields are as in the dataclass's own
-    ``__init__``; the class stays a frozen dataclass (``fields``, ``replace``, ``asdict``,
-    equality, hashing, repr and immutability are unchanged). Like `dataclasses` itself, the
-    function is written as source text and compiled with ``exec``, the only way to give it
-    named parameters. Fields with a ``default_factory`` or ``kw_only`` are not supported.
+    time. The one written here turns the new instance, for the time of the assignments,
+    into an instance of a plain twin class with the same slots (``__class__`` assignment,
+    allowed between classes of the same layout), stores every field with an ordinary
+    ``self.name = value`` (the interpreter's specialized slot store), then turns it back:
+    about half the cost for a ten-field class, and the parser and campaigns make thousands
+    of these objects per analysis. For a class with few fields the two class changes cost
+    more than they save, so it calls each field's slot descriptor directly instead
+    (``Evidence.__dict__["line"].__set__(self, value)``), as it also does for an instance
+    of a subclass (whose layout may differ). Parameters, defaults and ``init=False``
+    fields are as in the dataclass's own ``__init__``; the class stays a frozen dataclass
+    (``fields``, ``replace``, ``asdict``, equality, hashing, repr, pickling and
+    immutability are unchanged). Like `dataclasses` itself, the function is written as
+    source text and compiled with ``exec``, the only way to give it named parameters.
+    Fields with a ``default_factory`` or ``kw_only`` are not supported.
 
     Use it above the ``@dataclass(frozen=True, slots=True)`` line: it needs the slotted class.
     """
     params: list[str] = []
-    lines: list[str] = []
-    names: dict[str, Any] = {}
+    stores: list[tuple[str, str]] = []  # (field name, expression of its value)
+    names: dict[str, Any] = {"_cls": cls, "_set_class": object.__setattr__}
     for f in fields(cls):  # type: ignore[arg-type]
         if f.default_factory is not MISSING or f.kw_only:
             raise TypeError(f"{cls.__name__}.{f.name}: default_factory and kw_only are not supported")
@@ -57,17 +63,36 @@ def direct_slot_init(cls: type[_T]) -> type[_T]:
             else:
                 names[f"_default_{f.name}"] = f.default
                 params.append(f"{f.name}=_default_{f.name}")
-            lines.append(f"    _set_{f.name}(self, {f.name})")
+            stores.append((f.name, f.name))
         elif f.default is not MISSING:
             names[f"_default_{f.name}"] = f.default
-            lines.append(f"    _set_{f.name}(self, _default_{f.name})")
-    source = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(lines) + "\n"
+            stores.append((f.name, f"_default_{f.name}"))
+    direct = [f"_set_{name}(self, {value})" for name, value in stores]
+    if len(stores) < _MIN_FIELDS_TO_SWAP:
+        body = direct
+    else:
+        # Same __slots__ in the same order and no other state: __class__ may move between them.
+        names["_Open"] = type(f"_Open{cls.__name__}", (), {"__slots__": cls.__slots__})  # type: ignore[attr-defined]
+        body = [
+            "if type(self) is _cls:",
+            "    _set_class(self, '__class__', _Open)",
+            *(f"    self.{name} = {value}" for name, value in stores),
+            "    self.__class__ = _cls",
+            "else:",
+            *(f"    {line}" for line in direct),
+        ]
+    source = f"def __init__(self, {', '.join(params)}):\n" + "".join(f"    {line}\n" for line in body)
     exec(source, names)  # the text is built above from the class's own fields only
     init = names["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
     cls.__init__ = init  # type: ignore[method-assign]
     return cls
+
+
+#: From how many stored fields `direct_slot_init` changes the instance's class for the
+#: assignments: two class changes cost about as much as direct stores of seven fields.
+_MIN_FIELDS_TO_SWAP = 8
 
 
 @direct_slot_init
