@@ -259,6 +259,18 @@ class TestModelClasses:
         with pytest.raises(TypeError):
             StackItem("a", bogus=1)  # type: ignore[call-arg]
 
+    def test_a_subclass_instance_keeps_its_class(self):
+        # InstDef's __init__ turns the instance into a twin class for the stores and back;
+        # a subclass (with a __dict__, so another layout) is stored field by field instead.
+        class Sub(InstDef):
+            pass
+
+        effect = StackEffect()
+        sub = Sub("op", "_A", (), effect, "", "f.c", 1, 3, 1)
+        plain = InstDef("op", "_A", (), effect, "", "f.c", 1, 3, 1)
+        assert type(sub) is Sub and type(plain) is InstDef
+        assert (sub.name, sub.code, sub._hash) == (plain.name, plain.code, plain._hash) == ("_A", "", 0)
+
 
 def _defaults(cls):
     return {
