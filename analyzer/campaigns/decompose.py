@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from analyzer.analysis import Analysis
-from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph
+from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph, make_finding
 from analyzer.campaigns.memo import per_analysis
 from analyzer.cbody import Body, body_of
 from analyzer.model import InstDef
@@ -386,7 +386,7 @@ def _finding(analysis: Analysis, composite: Composite) -> Finding:
         score += 2
         reasons.append("used by " + ", ".join(m.name for m in users) + ": the macros must list the parts too")
     difficulty = "easy" if score == 0 else "medium" if score <= 2 else "hard"
-    return Finding(
+    return make_finding(
         campaign=SLUG,
         name=uop.name,
         kind=uop.kind,

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from analyzer.analysis import Analysis
-from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph
+from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph, make_finding
 from analyzer.campaigns.tier2_coverage import tier2_instructions
 from analyzer.cbody import body_of
 from analyzer.model import InstDef, direct_slot_init
@@ -308,7 +308,7 @@ def _definition_findings(analysis: Analysis, sites: list[ExitSite], viable: froz
             status = "todo"
             summary = f"{where}: `DEOPT_IF({site.condition})` guards a uop the JIT runs; make it `EXIT_IF`"
         difficulty, reasons = _difficulty(site, deopting, staying if status == "todo" else [], len(users))
-        yield Finding(
+        yield make_finding(
             campaign=SLUG,
             name=site.name,
             kind=definition.kind,

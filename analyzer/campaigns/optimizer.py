@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from analyzer.analysis import Analysis
-from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph, definition_of
+from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph, definition_of, make_finding
 from analyzer.campaigns.common import definition_evidences, difficulty_of, family_name
 from analyzer.cbody import body_of
 from analyzer.model import InstDef
@@ -109,7 +109,7 @@ def _findings(analysis: Analysis) -> Iterator[Finding]:
                 "meet it, so check where it is used before writing a case",
             )
         macros = analysis.macro_names_using(uop.name)
-        yield Finding(
+        yield make_finding(
             campaign="optimizer",
             name=name,
             kind=uop.kind,

@@ -40,7 +40,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from analyzer.analysis import Analysis
-from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph
+from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph, make_finding
 from analyzer.campaigns.memo import per_analysis
 from analyzer.model import InstDef, Macro
 from analyzer.tier2 import MAX_NAMED_CACHES, why_not_viable
@@ -198,7 +198,7 @@ def _finding(analysis: Analysis, name: str) -> Finding:
     # The task's lines are those of the definition to change (its first blocking part), so the
     # checklist's permalink and the guide's "Find the definition" show the same code.
     target = analysis.ops.get(uop) or analysis.insts.get(uop) or definition
-    return Finding(
+    return make_finding(
         campaign=SLUG,
         name=name,
         kind=kind,

@@ -14,7 +14,7 @@ import pytest
 
 from analyzer.analysis import Analysis, analyze_tree
 from analyzer.campaigns import REGISTRY, get, run_all
-from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph
+from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph, make_finding
 from analyzer.history import Conversion, conversions_between, worked_example
 from analyzer.markdown import render_guide, render_megaissue
 from analyzer.source import Source, SourceTree
@@ -197,3 +197,11 @@ def test_findings_and_evidence_stay_frozen_dataclasses_with_their_own_init():
     assert dataclasses.asdict(evidence) == {"file": "Python/bytecodes.c", "line": 3, "text": "op(_X, (--))", "note": ""}
     with pytest.raises(dataclasses.FrozenInstanceError):
         finding.status = "done"  # type: ignore[misc]
+
+
+def test_make_finding_is_finding_with_the_same_parameters():
+    """`make_finding` (the campaigns' cheaper call with keywords) takes Finding's parameters."""
+    ours = [(p.name, p.default) for p in inspect.signature(make_finding).parameters.values()]
+    assert ours == [(p.name, p.default) for p in inspect.signature(Finding).parameters.values()]
+    args = ("c", "X", "op", "todo", "f", 1, 2, "easy", ("r",), (), "_X", "FAM", "s", ("M",), 0.5)
+    assert make_finding(*args) == Finding(*args) and type(make_finding(*args)) is Finding

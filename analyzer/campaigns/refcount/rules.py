@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from analyzer.analysis import Analysis
-from analyzer.campaigns.base import Evidence, Finding
+from analyzer.campaigns.base import Evidence, Finding, make_finding
 from analyzer.campaigns.common import definition_evidences, difficulty_of, family_name
 from analyzer.cbody import CLOSE_CALLS, DECREF_CALLS, Body, body_of
 from analyzer.model import InstDef, Macro
@@ -448,7 +448,7 @@ def find(analysis: Analysis) -> Iterator[Finding]:
             evidence += found.forwards + extra + _death_evidence(uop)
         difficulty, reasons = difficulty_of(analysis, uop, own=_difficulty_facts(analysis, uop))
         macros = analysis.macro_names_using(uop.name)
-        yield Finding(
+        yield make_finding(
             campaign="refcount",
             name=name,
             kind=kind,
