@@ -53,7 +53,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from analyzer.analysis import Analysis
 
@@ -152,6 +152,15 @@ class Finding:
         }
 
 
+class _OpenFinding:
+    """`Finding`'s slots, in its order, without its frozen ``__setattr__`` (see `make_finding`)."""
+
+    __slots__ = Finding.__slots__
+
+
+_new_object = object.__new__
+
+
 def make_finding(
     campaign: str,
     name: str,
@@ -169,26 +178,32 @@ def make_finding(
     macros: tuple[str, ...] = (),
     impact: float | None = None,
 ) -> Finding:
-    """``Finding(...)`` with the same parameters, for callers that name them all: a class called
-    with keywords packs them into a dict and unpacks it again, a function does not, so this
-    costs about two thirds as much per finding (the campaigns make a thousand per analysis)."""
-    return Finding(
-        campaign,
-        name,
-        kind,
-        status,
-        file,
-        line,
-        end_line,
-        difficulty,
-        reasons,
-        evidence,
-        uop,
-        family,
-        summary,
-        macros,
-        impact,
-    )
+    """``Finding(...)`` with the same parameters, for the campaigns (a thousand findings per analysis).
+
+    Calling the class with keywords packs them into a dict and unpacks it again, and its
+    ``__init__`` runs in a frame of its own; here the fields are stored with plain
+    assignments into an instance of a twin class with the same slots, which then becomes a
+    `Finding` (``__class__`` assignment between classes of the same layout): about two
+    thirds less work per finding, and the same frozen value.
+    """
+    self: Any = _new_object(_OpenFinding)  # the twin's slots are only known at run time
+    self.campaign = campaign
+    self.name = name
+    self.kind = kind
+    self.status = status
+    self.file = file
+    self.line = line
+    self.end_line = end_line
+    self.difficulty = difficulty
+    self.reasons = reasons
+    self.evidence = evidence
+    self.uop = uop
+    self.family = family
+    self.summary = summary
+    self.macros = macros
+    self.impact = impact
+    self.__class__ = Finding
+    return self  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)

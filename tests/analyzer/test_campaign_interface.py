@@ -204,4 +204,8 @@ def test_make_finding_is_finding_with_the_same_parameters():
     ours = [(p.name, p.default) for p in inspect.signature(make_finding).parameters.values()]
     assert ours == [(p.name, p.default) for p in inspect.signature(Finding).parameters.values()]
     args = ("c", "X", "op", "todo", "f", 1, 2, "easy", ("r",), (), "_X", "FAM", "s", ("M",), 0.5)
-    assert make_finding(*args) == Finding(*args) and type(make_finding(*args)) is Finding
+    made = make_finding(*args)
+    assert made == Finding(*args) and type(made) is Finding and repr(made) == repr(Finding(*args))
+    assert [getattr(made, f.name) for f in dataclasses.fields(Finding)] == list(args)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.status = "done"  # type: ignore[misc]
