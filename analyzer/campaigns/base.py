@@ -79,6 +79,7 @@ __all__ = [
     "Paragraph",
     "default_example_texts",
     "definition_of",
+    "make_evidence",
     "make_finding",
 ]
 
@@ -152,13 +153,31 @@ class Finding:
         }
 
 
+_new_object = object.__new__
+
+
+class _OpenEvidence:
+    """`Evidence`'s slots, in its order, without its frozen ``__setattr__`` (see `make_evidence`)."""
+
+    __slots__ = Evidence.__slots__
+
+
+def make_evidence(file: str, line: int, text: str, note: str = "") -> Evidence:
+    """``Evidence(...)`` with the same parameters, for the campaigns (two thousand per analysis),
+    made as `make_finding` makes a finding: about a third less work than the class call."""
+    self: Any = _new_object(_OpenEvidence)  # the twin's slots are only known at run time
+    self.file = file
+    self.line = line
+    self.text = text
+    self.note = note
+    self.__class__ = Evidence
+    return self  # type: ignore[no-any-return]
+
+
 class _OpenFinding:
     """`Finding`'s slots, in its order, without its frozen ``__setattr__`` (see `make_finding`)."""
 
     __slots__ = Finding.__slots__
-
-
-_new_object = object.__new__
 
 
 def make_finding(

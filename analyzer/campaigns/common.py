@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 from analyzer.analysis import Analysis
-from analyzer.campaigns.base import Evidence
+from analyzer.campaigns.base import Evidence, make_evidence
 from analyzer.campaigns.memo import per_analysis
 from analyzer.cbody import DECREF_CALLS, Body, body_of
 from analyzer.model import InstDef
@@ -181,7 +181,7 @@ def definition_evidence(uop: InstDef) -> Evidence:
     """The header line: the definition's name and stack effect."""
     words = " ".join(uop.annotations)
     header = f"{words + ' ' if words else ''}{uop.kind}({uop.name}, {uop.stack})"
-    return Evidence(uop.file, uop.line, header, "definition and stack effect")
+    return make_evidence(uop.file, uop.line, header, "definition and stack effect")
 
 
 def definition_evidences(analysis: Analysis) -> dict[InstDef, Evidence]:

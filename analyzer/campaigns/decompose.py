@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from analyzer.analysis import Analysis
-from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph, make_finding
+from analyzer.campaigns.base import Campaign, Code, Finding, GuideStep, Paragraph, make_evidence, make_finding
 from analyzer.campaigns.memo import per_analysis
 from analyzer.cbody import Body, body_of
 from analyzer.model import InstDef
@@ -357,17 +357,17 @@ def find(analysis: Analysis) -> Iterator[Finding]:
 def _finding(analysis: Analysis, composite: Composite) -> Finding:
     uop = composite.uop
     header = f"{' '.join(uop.annotations) + ' ' if uop.annotations else ''}op({uop.name}, {uop.stack})"
-    evidence = [Evidence(uop.file, uop.line, header, "the composite and its stack effect")]
+    evidence = [make_evidence(uop.file, uop.line, header, "the composite and its stack effect")]
     for i, text in enumerate(uop.code.split("\n")[1:-1], start=1):
         if text.strip():
-            evidence.append(Evidence(uop.file, uop.body_line + i, text.strip(), "one action of the body"))
+            evidence.append(make_evidence(uop.file, uop.body_line + i, text.strip(), "one action of the body"))
     opt_file = analysis.optimizer.file if analysis.optimizer is not None else ""
     emitted = emitters(analysis, uop.name)
     for line, text in emitted:
-        evidence.append(Evidence(opt_file, line, text, "the optimizer emits the composite"))
+        evidence.append(make_evidence(opt_file, line, text, "the optimizer emits the composite"))
     case = analysis.optimizer_cases.get(uop.name)
     if case is not None:
-        evidence.append(Evidence(case.file, case.line, f"op({case.name}, {case.stack})", "its optimizer case"))
+        evidence.append(make_evidence(case.file, case.line, f"op({case.name}, {case.stack})", "its optimizer case"))
     recipe = " + ".join(f"`{name}`" for name in composite.part_names)
     reasons = [f"{len(composite.parts)} parts: " + "; ".join(f"`{n}` {what}" for n, what in composite.parts)]
     score = 0

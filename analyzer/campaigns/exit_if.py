@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from analyzer.analysis import Analysis
-from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph, make_finding
+from analyzer.campaigns.base import Campaign, Code, Finding, GuideStep, Paragraph, make_evidence, make_finding
 from analyzer.campaigns.tier2_coverage import tier2_instructions
 from analyzer.cbody import body_of
 from analyzer.model import InstDef, direct_slot_init
@@ -284,11 +284,14 @@ def _definition_findings(analysis: Analysis, sites: list[ExitSite], viable: froz
     users = analysis.macro_names_using(definition.name)
     macros = () if definition.kind == "inst" else users
     family = next((f.name for m in (*macros, definition.name) if (f := analysis.family_of(m))), None)
-    header_evidence = Evidence(definition.file, definition.line, header, "the definition")  # the same for every site
+    # The same for every site.
+    header_evidence = make_evidence(definition.file, definition.line, header, "the definition")
     for site in sites:
-        evidence = [Evidence(definition.file, site.line, f"{site.macro}({site.condition});", "the exit site")]
+        evidence = [make_evidence(definition.file, site.line, f"{site.macro}({site.condition});", "the exit site")]
         if site.guarded_by:
-            evidence.append(Evidence(definition.file, site.line, f"if ({site.guarded_by})", "the enclosing condition"))
+            evidence.append(
+                make_evidence(definition.file, site.line, f"if ({site.guarded_by})", "the enclosing condition")
+            )
         evidence.append(header_evidence)
         where = f"`{definition.name}` line {site.line}"
         verdict = verdicts.get(site.ordinal)
@@ -303,7 +306,7 @@ def _definition_findings(analysis: Analysis, sites: list[ExitSite], viable: froz
             status, summary = binding.status, f"{where} stays `{site.macro}`: {binding.reason}"
             if binding.line is not None:
                 text = analysis.tree.bytecodes.line_text(binding.line).strip()
-                evidence.append(Evidence(definition.file, binding.line, text, "decides the whole uop"))
+                evidence.append(make_evidence(definition.file, binding.line, text, "decides the whole uop"))
         else:
             status = "todo"
             summary = f"{where}: `DEOPT_IF({site.condition})` guards a uop the JIT runs; make it `EXIT_IF`"

@@ -21,7 +21,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from analyzer.analysis import Analysis
-from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph, definition_of, make_finding
+from analyzer.campaigns.base import (
+    Campaign,
+    Code,
+    Finding,
+    GuideStep,
+    Paragraph,
+    definition_of,
+    make_evidence,
+    make_finding,
+)
 from analyzer.campaigns.common import definition_evidences, difficulty_of, family_name
 from analyzer.cbody import body_of
 from analyzer.model import InstDef
@@ -90,7 +99,7 @@ def _findings(analysis: Analysis) -> Iterator[Finding]:
         if case is not None:
             status = "done"
             evidence.append(
-                Evidence(case.file, case.line, f"op({case.name}, {case.stack})", "abstract interpretation case")
+                make_evidence(case.file, case.line, f"op({case.name}, {case.stack})", "abstract interpretation case")
             )
             summary = f"`{name}` has a case in optimizer_bytecodes.c"
         elif (reason_na := why_not_applicable(uop)) is not None:

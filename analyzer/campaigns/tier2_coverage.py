@@ -40,7 +40,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from analyzer.analysis import Analysis
-from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph, make_finding
+from analyzer.campaigns.base import Campaign, Code, Finding, GuideStep, Paragraph, make_evidence, make_finding
 from analyzer.campaigns.memo import per_analysis
 from analyzer.model import InstDef, Macro
 from analyzer.tier2 import MAX_NAMED_CACHES, why_not_viable
@@ -176,8 +176,8 @@ def _finding(analysis: Analysis, name: str) -> Finding:
     kind = "macro" if isinstance(definition, Macro) else "inst"
     blockers = expansion_blockers(analysis, name)
     header = f"macro({name})" if isinstance(definition, Macro) else f"inst({name}, {definition.stack})"
-    evidence = [Evidence(definition.file, definition.line, header, "the instruction")]
-    evidence += [Evidence(b.file, b.line, b.text, f"`{b.uop}` {b.reason}") for b in blockers]
+    evidence = [make_evidence(definition.file, definition.line, header, "the instruction")]
+    evidence += [make_evidence(b.file, b.line, b.text, f"`{b.uop}` {b.reason}") for b in blockers]
     family = analysis.family_of(name)
     if not blockers:
         status = "done"

@@ -14,7 +14,7 @@ import pytest
 
 from analyzer.analysis import Analysis, analyze_tree
 from analyzer.campaigns import REGISTRY, get, run_all
-from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph, make_finding
+from analyzer.campaigns.base import Campaign, Code, Evidence, Finding, GuideStep, Paragraph, make_evidence, make_finding
 from analyzer.history import Conversion, conversions_between, worked_example
 from analyzer.markdown import render_guide, render_megaissue
 from analyzer.source import Source, SourceTree
@@ -199,8 +199,9 @@ def test_findings_and_evidence_stay_frozen_dataclasses_with_their_own_init():
         finding.status = "done"  # type: ignore[misc]
 
 
-def test_make_finding_is_finding_with_the_same_parameters():
-    """`make_finding` (the campaigns' cheaper call with keywords) takes Finding's parameters."""
+def test_make_finding_and_make_evidence_are_the_classes_with_the_same_parameters():
+    """`make_finding` and `make_evidence` (the campaigns' cheaper constructors) take the classes'
+    parameters and make the same frozen values."""
     ours = [(p.name, p.default) for p in inspect.signature(make_finding).parameters.values()]
     assert ours == [(p.name, p.default) for p in inspect.signature(Finding).parameters.values()]
     args = ("c", "X", "op", "todo", "f", 1, 2, "easy", ("r",), (), "_X", "FAM", "s", ("M",), 0.5)
@@ -209,3 +210,8 @@ def test_make_finding_is_finding_with_the_same_parameters():
     assert [getattr(made, f.name) for f in dataclasses.fields(Finding)] == list(args)
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.status = "done"  # type: ignore[misc]
+    params = [(p.name, p.default) for p in inspect.signature(make_evidence).parameters.values()]
+    assert params == [(p.name, p.default) for p in inspect.signature(Evidence).parameters.values()]
+    evidence, reference = make_evidence("f", 3, "x;", "note"), Evidence("f", 3, "x;", "note")
+    assert type(evidence) is Evidence and evidence == reference and make_evidence("f", 3, "x;").note == ""
+    assert hash(evidence) == hash(reference) and repr(evidence) == repr(reference)

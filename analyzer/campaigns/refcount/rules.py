@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from analyzer.analysis import Analysis
-from analyzer.campaigns.base import Evidence, Finding, make_finding
+from analyzer.campaigns.base import Evidence, Finding, make_evidence, make_finding
 from analyzer.campaigns.common import definition_evidences, difficulty_of, family_name
 from analyzer.cbody import CLOSE_CALLS, DECREF_CALLS, Body, body_of
 from analyzer.model import InstDef, Macro
@@ -194,7 +194,7 @@ def facts_of(uop: InstDef) -> RefcountFacts:
                 line = assignment.line
                 facts.forwarded.append(lhs)
                 facts.forwards.append(
-                    Evidence(file, line, body.line_text(line), f"output `{lhs}` carries the reference out")
+                    make_evidence(file, line, body.line_text(line), f"output `{lhs}` carries the reference out")
                 )
         elif rhs in input_alias:
             input_alias[lhs] = input_alias[rhs]
@@ -215,7 +215,8 @@ def _death_evidence(uop: InstDef) -> list[Evidence]:
     """The ``DEAD(x)`` and ``INPUTS_DEAD()`` marks of ``uop``'s body: evidence of a converted uop."""
     body = body_of(uop)
     return [
-        Evidence(uop.file, call.line, body.line_text(call.line), "ownership marked moved") for call in body.dead_marks()
+        make_evidence(uop.file, call.line, body.line_text(call.line), "ownership marked moved")
+        for call in body.dead_marks()
     ]
 
 
@@ -226,7 +227,9 @@ def _read_releases(
     file = uop.file
     if facts.consumed:
         for call in body.calls_to(*DECREF_INPUTS_CALLS):
-            facts.releases.append(Evidence(file, call.line, body.line_text(call.line), "releases every input inline"))
+            facts.releases.append(
+                make_evidence(file, call.line, body.line_text(call.line), "releases every input inline")
+            )
             facts.how.add(call.name)
             if body.on_error_path(call.start):
                 facts.on_error.add(call.line)
@@ -251,7 +254,7 @@ def _read_releases(
             # The value of a peeked input whose slot the body reassigned (with the result).
             facts.replaced.add(call.line)
             note = f"note: releases the value its result replaces in `{alias}`'s slot{_REPLACED_NOTE}"
-        facts.releases.append(Evidence(file, call.line, body.line_text(call.line), note))
+        facts.releases.append(make_evidence(file, call.line, body.line_text(call.line), note))
 
 
 def _read_helpers(uop: InstDef, body: Body, facts: RefcountFacts, input_alias: dict[str, str]) -> None:
@@ -273,7 +276,7 @@ def _read_helpers(uop: InstDef, body: Body, facts: RefcountFacts, input_alias: d
                 facts.released.add(input_alias[name])
                 facts.how.add(call.name)
                 facts.releases.append(
-                    Evidence(
+                    make_evidence(
                         file,
                         call.line,
                         body.text(call.start, body.statement_end(call.start)),
@@ -288,7 +291,7 @@ def _read_helpers(uop: InstDef, body: Body, facts: RefcountFacts, input_alias: d
             facts.released.update(input_alias[name] for name in passed)
             text = body.text(call.start, body.statement_end(call.start))
             facts.releases.append(
-                Evidence(file, call.line, text, f"`{call.name}` consumes inputs (decref hidden in the helper)")
+                make_evidence(file, call.line, text, f"`{call.name}` consumes inputs (decref hidden in the helper)")
             )
             facts.how.add(call.name)
             if body.on_error_path(call.start):
@@ -328,7 +331,7 @@ def _classify(analysis: Analysis, uop: InstDef, facts: RefcountFacts) -> tuple[s
         if parts:
             part = next(p for p in macro.parts if p.kind == "uop" and p.name == parts[0])
             extra.append(
-                Evidence(
+                make_evidence(
                     macro.file,
                     part.line,
                     f"macro({macro.name}) ... + {' + '.join(parts)}",
@@ -365,7 +368,7 @@ def _swapped(analysis: Analysis, uop: InstDef, facts: RefcountFacts) -> tuple[st
             break
         part = next(p for p in macro.parts if p.kind == "uop" and p.name == parts[0])
         extra.append(
-            Evidence(
+            make_evidence(
                 macro.file,
                 part.line,
                 f"macro({macro.name}) ... + {' + '.join(parts)}",
@@ -435,7 +438,7 @@ def find(analysis: Analysis) -> Iterator[Finding]:
         if kind == "macro":
             macro = analysis.macros[name]
             evidence.append(
-                Evidence(
+                make_evidence(
                     macro.file,
                     macro.line,
                     f"macro({name}) = {' + '.join(map(str, macro.parts))};",
