@@ -45,6 +45,7 @@ __all__ = [
     "Body",
     "Call",
     "body_of",
+    "is_escaping_call",
 ]
 
 #: Stack-reference releases: the first argument is the reference released.
@@ -398,16 +399,9 @@ class Body:
         return [self._call(i) for i in self._call_starts if texts[i] in names]
 
     def escaping_calls(self, non_escaping: tuple[str, ...], dsl_words: frozenset[str]) -> tuple[str, ...]:
-        """Names of calls that may run arbitrary Python code, sorted and unique: CPython API
-        calls (``Py*``, ``_Py*``) and decrefs, except ``dsl_words`` and names starting with one
-        of ``non_escaping``, and upper-case macros other than decrefs. Approximate."""
-        names = set()
-        for name in self.call_names:
-            if name in dsl_words or name.startswith(non_escaping) or (name.isupper() and "DECREF" not in name):
-                continue
-            if name.startswith(("Py", "_Py")) or name in DECREF_CALLS or name in ("Py_SETREF", "Py_XSETREF"):
-                names.add(name)
-        return tuple(sorted(names))
+        """Names of the calls that may run arbitrary Python code (`is_escaping_call`), sorted
+        and unique."""
+        return tuple(sorted([name for name in self.call_names if is_escaping_call(name, non_escaping, dsl_words)]))
 
     # -- statements ------------------------------------------------------------------
 
@@ -646,6 +640,16 @@ class Body:
     def mentions(self, name: str) -> bool:
         """Whether the identifier ``name`` appears in the body's code."""
         return name in self.identifiers
+
+
+def is_escaping_call(name: str, non_escaping: tuple[str, ...], dsl_words: frozenset[str]) -> bool:
+    """Whether a call to ``name`` may run arbitrary Python code: a CPython API call (``Py*``,
+    ``_Py*``) or a decref, except ``dsl_words``, names starting with one of ``non_escaping``,
+    and upper-case macros other than decrefs. Approximate (the campaigns' `escaping_calls`
+    pass CPython's non-escaping prefixes and DSL words)."""
+    if name in dsl_words or name.startswith(non_escaping) or (name.isupper() and "DECREF" not in name):
+        return False
+    return name.startswith(("Py", "_Py")) or name in DECREF_CALLS or name in ("Py_SETREF", "Py_XSETREF")
 
 
 def _positions(texts: tuple[str, ...], text: str) -> list[int]:

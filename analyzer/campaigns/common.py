@@ -8,7 +8,7 @@ from functools import lru_cache
 from analyzer.analysis import Analysis
 from analyzer.campaigns.base import Evidence, make_evidence
 from analyzer.campaigns.memo import per_analysis
-from analyzer.cbody import DECREF_CALLS, Body, body_of
+from analyzer.cbody import Body, body_of, is_escaping_call
 from analyzer.model import InstDef
 
 __all__ = [
@@ -163,12 +163,10 @@ def _escaping(body: Body) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4096)
 def _escapes(name: str) -> bool:
-    """`analyzer.cbody.Body.escaping_calls`'s rule for one called name, with `NON_ESCAPING_PREFIXES`
-    and `DSL_WORDS`: judged once per name (a few hundred) rather than once per call of every
-    body, as the hundred prefixes make each judgement slow."""
-    if name in DSL_WORDS or name.startswith(NON_ESCAPING_PREFIXES) or (name.isupper() and "DECREF" not in name):
-        return False
-    return name.startswith(("Py", "_Py")) or name in DECREF_CALLS or name in ("Py_SETREF", "Py_XSETREF")
+    """`analyzer.cbody.is_escaping_call` with `NON_ESCAPING_PREFIXES` and `DSL_WORDS`: judged
+    once per name (a few hundred) rather than once per call of every body, as the hundred
+    prefixes make each judgement slow."""
+    return is_escaping_call(name, NON_ESCAPING_PREFIXES, DSL_WORDS)
 
 
 def body_lines(uop: InstDef) -> Iterator[tuple[int, str]]:
