@@ -214,10 +214,12 @@ class InstDef:
         # Hashed on every lookup of the per-definition caches (analyzer.cbody.body_of); the
         # fields never change, so the hash of the value is computed once. Equal definitions
         # have equal fields, so hashing some of them is enough: the stack effect is left out
-        # (hashing it calls the dataclass __hash__ of the effect and of each of its items).
+        # (hashing it calls the dataclass __hash__ of the effect and of each of its items), and
+        # so is the body (a new string each analysis, hashed in full: name, file and line
+        # already tell definitions apart).
         h = self._hash
         if not h:
-            h = hash((self.kind, self.name, self.annotations, self.body, self.file, self.line))
+            h = hash((self.kind, self.name, self.file, self.line))
             object.__setattr__(self, "_hash", h)
         return h
 
