@@ -170,12 +170,9 @@ class StackEffect:
         """Input names that pass through unchanged: same name at the same depth in outputs."""
         found = self._peeks
         if found is None:
-            same = set()
-            for depth, item in enumerate(reversed(self.inputs)):
-                outs = self.outputs
-                if depth < len(outs) and outs[len(outs) - 1 - depth].name == item.name:
-                    same.add(item.name)
-            found = frozenset(n for n in same if n != "unused")
+            # Pairs from the top of the stack down, as deep as the shorter side goes.
+            pairs = zip(reversed(self.inputs), reversed(self.outputs), strict=False)
+            found = frozenset([i.name for i, o in pairs if i.name == o.name and i.name != "unused"])
             object.__setattr__(self, "_peeks", found)
         return found
 
