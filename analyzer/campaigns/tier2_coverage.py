@@ -238,7 +238,7 @@ def _difficulty(analysis: Analysis, name: str, blockers: Sequence[Blocker]) -> t
         points, why = _REASON_POINTS.get(b.reason, (0, f"`{b.uop}` {b.reason}"))
         score += points
         reasons.append(f"`{b.uop}` {why}" if b.reason in _REASON_POINTS else why)
-    for part in {b.uop for b in blockers}:
+    for part in dict.fromkeys(b.uop for b in blockers):  # in order: a set's order follows the hash seed
         uop = analysis.ops.get(part) or analysis.insts.get(part)
         if uop is not None and uop.end_line - uop.line + 1 > 40:
             score += 1
