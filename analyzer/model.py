@@ -7,6 +7,7 @@ first and last line (1-based, inclusive).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, TypeVar
 
@@ -23,6 +24,7 @@ __all__ = [
     "StackEffect",
     "StackItem",
     "direct_slot_init",
+    "slot_constructor",
 ]
 
 _T = TypeVar("_T")
@@ -50,13 +52,54 @@ def direct_slot_init(cls: type[_T]) -> type[_T]:
 
     Use it above the ``@dataclass(frozen=True, slots=True)`` line: it needs the slotted class.
     """
+    params, stores, names = _field_code(cls)
+    names.update(_cls=cls, _set_class=object.__setattr__)
+    names.update((f"_set_{name}", cls.__dict__[name].__set__) for name, _ in stores)
+    direct = [f"_set_{name}(self, {value})" for name, value in stores]
+    if len(stores) < _MIN_FIELDS_TO_SWAP:
+        body = direct
+    else:
+        # Same __slots__ in the same order and no other state: __class__ may move between them.
+        names["_Open"] = _twin(cls)
+        body = [
+            "if type(self) is _cls:",
+            "    _set_class(self, '__class__', _Open)",
+            *(f"    self.{name} = {value}" for name, value in stores),
+            "    self.__class__ = _cls",
+            "else:",
+            *(f"    {line}" for line in direct),
+        ]
+    cls.__init__ = _compile(cls, "__init__", ["self", *params], body, names)  # type: ignore[method-assign]
+    return cls
+
+
+def slot_constructor(cls: type[_T]) -> Callable[..., _T]:
+    """A function that makes a ``cls`` from the same parameters as ``cls(...)``, for a frozen
+    dataclass with ``slots=True`` whose objects are made by the thousand (the campaigns'
+    findings and evidence lines).
+
+    It skips the class call: no ``type.__call__``, no ``__init__`` frame, and keyword arguments
+    are not packed into a dict and unpacked again. The new object starts as an instance of the
+    plain twin class `direct_slot_init` uses (same slots), takes its fields with ordinary
+    assignments, then becomes a ``cls``; the result equals ``cls(...)`` in every way. The same
+    limits as `direct_slot_init` apply.
+    """
+    params, stores, names = _field_code(cls)
+    names.update(_cls=cls, _Open=_twin(cls), _new=object.__new__)
+    body = ["self = _new(_Open)", *(f"self.{name} = {value}" for name, value in stores), "self.__class__ = _cls"]
+    return _compile(cls, f"make_{cls.__name__}", params, [*body, "return self"], names)  # type: ignore[no-any-return]
+
+
+def _field_code(cls: type) -> tuple[list[str], list[tuple[str, str]], dict[str, Any]]:
+    """For the functions `direct_slot_init` and `slot_constructor` write: the parameters (as in
+    the dataclass's ``__init__``), each stored field with the expression of its value, and the
+    names those texts use (the defaults)."""
     params: list[str] = []
     stores: list[tuple[str, str]] = []  # (field name, expression of its value)
-    names: dict[str, Any] = {"_cls": cls, "_set_class": object.__setattr__}
-    for f in fields(cls):  # type: ignore[arg-type]
+    names: dict[str, Any] = {}
+    for f in fields(cls):
         if f.default_factory is not MISSING or f.kw_only:
             raise TypeError(f"{cls.__name__}.{f.name}: default_factory and kw_only are not supported")
-        names[f"_set_{f.name}"] = cls.__dict__[f.name].__set__
         if f.init:
             if f.default is MISSING:
                 params.append(f.name)
@@ -67,27 +110,30 @@ def direct_slot_init(cls: type[_T]) -> type[_T]:
         elif f.default is not MISSING:
             names[f"_default_{f.name}"] = f.default
             stores.append((f.name, f"_default_{f.name}"))
-    direct = [f"_set_{name}(self, {value})" for name, value in stores]
-    if len(stores) < _MIN_FIELDS_TO_SWAP:
-        body = direct
-    else:
-        # Same __slots__ in the same order and no other state: __class__ may move between them.
-        names["_Open"] = type(f"_Open{cls.__name__}", (), {"__slots__": cls.__slots__})  # type: ignore[attr-defined]
-        body = [
-            "if type(self) is _cls:",
-            "    _set_class(self, '__class__', _Open)",
-            *(f"    self.{name} = {value}" for name, value in stores),
-            "    self.__class__ = _cls",
-            "else:",
-            *(f"    {line}" for line in direct),
-        ]
-    source = f"def __init__(self, {', '.join(params)}):\n" + "".join(f"    {line}\n" for line in body)
-    exec(source, names)  # the text is built above from the class's own fields only
-    init = names["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    init.__module__ = cls.__module__
-    cls.__init__ = init  # type: ignore[method-assign]
-    return cls
+    return params, stores, names
+
+
+def _compile(cls: type, name: str, params: list[str], body: list[str], names: dict[str, Any]) -> Any:
+    """The function ``name(params)`` with ``body``, written as source text and compiled with
+    ``exec`` (as `dataclasses` does: the only way to give it named parameters)."""
+    source = f"def {name}({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in body)
+    exec(source, names)  # the text is built by the callers from the class's own fields only
+    function = names[name]
+    function.__qualname__ = f"{cls.__qualname__}.{name}" if name == "__init__" else name
+    function.__module__ = cls.__module__
+    return function
+
+
+_TWINS: dict[type, type] = {}
+
+
+def _twin(cls: type) -> type:
+    """A plain class with ``cls``'s ``__slots__`` in the same order and no other state, so an
+    instance may move between the two by ``__class__`` assignment (one per class)."""
+    twin = _TWINS.get(cls)
+    if twin is None:
+        twin = _TWINS[cls] = type(f"_Open{cls.__name__}", (), {"__slots__": cls.__slots__})  # type: ignore[attr-defined]
+    return twin
 
 
 #: From how many stored fields `direct_slot_init` changes the instance's class for the
