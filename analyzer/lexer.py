@@ -51,8 +51,10 @@ _TOKEN_RE = re.compile(
 # Alternatives that start with different characters are reordered (identifiers and
 # one-character punctuation first) and ``-[->]?`` stands for ``--|->|-``: the same tokens,
 # fewer failed tries.
-#: A complete string or character literal (possessive: a closing quote is never given back).
-_LITERAL = r""""(?:\\.|[^"\\\n])*+"|'(?:\\.|[^'\\\n])*+'"""
+#: A complete string literal, and a complete string or character literal (possessive: a
+#: closing quote is never given back).
+_STRING = r'"(?:\\.|[^"\\\n])*+"'
+_LITERAL = _STRING + r"""|'(?:\\.|[^'\\\n])*+'"""
 _BODY_TOKEN = (
     r"""[A-Za-z_][A-Za-z0-9_]*+"""
     r"""|[()\[\]{},;:~^%?.\#+*/]"""
@@ -317,7 +319,7 @@ def tokens_from_parts(gaps: Sequence[str], texts: Sequence[str]) -> list[Token]:
 
 
 #: A string literal as `strip_comments` blanks it (``re.DOTALL``: a backslash escapes a newline too).
-_STRING_RE = re.compile(r'"(?:\\.|[^"\\\n])*"', re.DOTALL)
+_STRING_RE = re.compile(_STRING, re.DOTALL)
 
 
 def _blank(s: str) -> str:

@@ -99,14 +99,6 @@ class Source:
             self._line_starts.extend(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
         return self._line_starts
 
-    def line_starts(self) -> list[int]:
-        """The offset of each line's first character: line ``n`` starts at ``[n - 1]``.
-
-        For callers that look up many offsets: ``bisect_right(starts, offset)`` is
-        `line_of` without two method calls. The list is the source's own: do not change it.
-        """
-        return self._starts()
-
     def line_of(self, offset: int) -> int:
         """1-based line number of a character offset."""
         return bisect_right(self._starts(), offset)
